@@ -1,0 +1,387 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Sofia profile params stored in FusionPBX's PostgreSQL database, through the host's psql.
+
+User text never becomes SQL text: every value is handed to psql as a variable (-v name=value) and
+referenced as :'name', which psql turns into a correctly quoted literal. The write runs in one
+transaction that locks v_sip_profile_settings, checks that the rows still are what was read (the
+plan was computed from them), applies the updates and inserts, and reads the result back.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import uuid
+
+DEFAULT_CONFIG_FILES = ('/etc/fusionpbx/config.conf', '/etc/fusionpbx/config.php')
+DEFAULT_CACHE_DIR = '/var/cache/fusionpbx'
+DEFAULT_PORT = 5432
+
+_JSON_MARKER = 'VOIPGUARD-JSON:'
+_CONFLICT_MARKER = 'VOIPGUARD-CONFLICT'
+# FusionPBX caches the generated sofia.conf under '<hostname>:configuration:sofia.conf' (older
+# releases: 'configuration:sofia.conf:<hostname>' or no hostname); the file cache stores a key
+# as a file named after it, ':' turned into '.'.
+_SOFIA_CACHE_FILE_RE = re.compile(r'^(?:.+[.:])?configuration[.:]sofia\.conf(?:[.:].+)?$')
+_PHP_ASSIGN_RE = re.compile(r'''\$db_(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|(\d+))\s*;''')
+
+
+class FusionPBXError(Exception):
+    """The database cannot be reached or does not look like FusionPBX; the message says why."""
+
+
+class ConflictError(FusionPBXError):
+    """The settings rows changed between the read and the write."""
+
+
+def parse_config_conf(text):
+    """Settings from the key = value lines of /etc/fusionpbx/config.conf (FusionPBX 5.x)."""
+    values = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith('#') or line.startswith(';') or '=' not in line:
+            continue
+        key, value = line.split('=', 1)
+        values[key.strip()] = value.strip()
+    settings = {}
+    for field in ('type', 'host', 'port', 'name', 'username', 'password'):
+        key = 'database.0.%s' % field
+        if key in values:
+            settings[field] = values[key]
+    if 'cache.method' in values:
+        settings['cache_method'] = values['cache.method']
+    if 'cache.location' in values:
+        settings['cache_location'] = values['cache.location']
+    return settings
+
+
+def _php_unescape(text, quote):
+    if quote == "'":
+        return re.sub(r"\\([\\'])", r'\1', text)
+    return re.sub(r'\\(.)', r'\1', text)
+
+
+def parse_config_php(text):
+    """Settings from the $db_* assignments of /etc/fusionpbx/config.php (older FusionPBX)."""
+    settings = {}
+    for match in _PHP_ASSIGN_RE.finditer(text):
+        key = match.group(1)
+        if match.group(2) is not None:
+            value = _php_unescape(match.group(2), "'")
+        elif match.group(3) is not None:
+            value = _php_unescape(match.group(3), '"')
+        else:
+            value = match.group(4)
+        if key in ('type', 'host', 'port', 'name', 'username', 'password'):
+            settings[key] = value
+    return settings
+
+
+def read_fusionpbx_config(paths=DEFAULT_CONFIG_FILES):
+    """(path, settings) of the first FusionPBX config file that exists, or (None, {})."""
+    for path in paths:
+        if os.path.isfile(path):
+            with open(path, 'r') as handle:
+                text = handle.read()
+            if path.endswith('.php'):
+                return path, parse_config_php(text)
+            return path, parse_config_conf(text)
+    return None, {}
+
+
+class Connection(object):
+    """How to reach the database. host may be a unix socket directory."""
+
+    def __init__(self, host=None, port=None, name='fusionpbx', user=None, password=None):
+        self.host = host
+        self.port = int(port) if port not in (None, '') else None
+        self.name = name
+        self.user = user
+        self.password = password
+
+    def describe(self):
+        where = self.host or 'local socket'
+        if self.port:
+            where = '%s port %d' % (where, self.port)
+        return 'database %s on %s' % (self.name, where)
+
+
+def resolve_connection(file_settings, host=None, port=None, name=None, user=None, password=None):
+    """Explicit options override the FusionPBX config file.
+
+    Without a password, psql runs as the postgres OS user (peer authentication) and connects as
+    the explicitly given user or as postgres: the config file's user is only used with its password.
+    """
+    db_type = file_settings.get('type', 'pgsql')
+    if db_type not in ('pgsql', 'postgres', 'postgresql'):
+        raise FusionPBXError('FusionPBX is configured for a %s database; only PostgreSQL (pgsql) is supported' % db_type)
+    password = password if password not in (None, '') else file_settings.get('password') or None
+    if user is None and password is not None:
+        user = file_settings.get('username')
+    return Connection(
+        host=host if host not in (None, '') else file_settings.get('host'),
+        port=port if port not in (None, '') else file_settings.get('port'),
+        name=name if name not in (None, '') else file_settings.get('name', 'fusionpbx'),
+        user=user,
+        password=password,
+    )
+
+
+class Psql(object):
+    """Runs SQL scripts through psql.
+
+    run(argv, data, env) -> (rc, stdout, stderr) executes a command; the module passes a wrapper of
+    AnsibleModule.run_command, tests pass subprocess.
+    """
+
+    def __init__(self, run, connection, psql_path='psql', runuser_path='runuser', os_user='postgres'):
+        self.run = run
+        self.connection = connection
+        self.psql_path = psql_path
+        self.runuser_path = runuser_path
+        self.os_user = os_user
+
+    def command(self, variables):
+        conn = self.connection
+        argv = [self.psql_path, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1']
+        if conn.host:
+            argv.extend(['-h', conn.host])
+        if conn.port:
+            argv.extend(['-p', str(conn.port)])
+        if conn.user:
+            argv.extend(['-U', conn.user])
+        argv.extend(['-d', conn.name])
+        for name in sorted(variables):
+            argv.extend(['-v', '%s=%s' % (name, variables[name])])
+        env = {'PGCONNECT_TIMEOUT': '10', 'PGAPPNAME': 'voipguard.pbx.sofia_param'}
+        if conn.password is not None:
+            env['PGPASSWORD'] = conn.password
+            argv.insert(argv.index('-X'), '-w')
+        else:
+            argv = [self.runuser_path, '-u', self.os_user, '--'] + argv
+        return argv, env
+
+    def script(self, sql, variables):
+        """Run sql (psql script text) with variables; return the text printed after the marker."""
+        argv, env = self.command(variables)
+        rc, out, err = self.run(argv, sql, env)
+        out = out or ''
+        if _CONFLICT_MARKER in out:
+            raise ConflictError('the FusionPBX sip profile settings changed while they were being edited; run again')
+        if rc != 0:
+            raise FusionPBXError('psql failed on %s (rc=%s): %s' % (self.connection.describe(), rc, (err or out).strip()))
+        position = out.rfind(_JSON_MARKER)
+        if position < 0:
+            raise FusionPBXError('psql returned no result: %s' % (out or err or '').strip())
+        return out[position + len(_JSON_MARKER):].strip()
+
+
+class SettingRow(object):
+    def __init__(self, uuid_, name, value, enabled):
+        self.uuid = uuid_
+        self.name = name
+        self.value = value
+        self.enabled = enabled
+
+    @property
+    def is_enabled(self):
+        # FusionPBX stores booleans as the text 'true'/'false'; a boolean column reads 'true' too.
+        return self.enabled is not None and str(self.enabled).lower() == 'true'
+
+
+class ProfileRow(object):
+    def __init__(self, uuid_, name, hostname, enabled):
+        self.uuid = uuid_
+        self.name = name
+        self.hostname = hostname
+        self.enabled = enabled
+        self.settings = []
+
+    def effective(self, name):
+        """Value FusionPBX puts in sofia.conf for param name (enabled rows only), or None."""
+        values = [row.value for row in self.settings if row.name == name and row.is_enabled]
+        return values[-1] if values else None
+
+
+def _numbered(prefix, values, variables):
+    """Register values as psql variables prefix0, prefix1...; return the :'name' references."""
+    refs = []
+    for index, value in enumerate(values):
+        name = '%s%d' % (prefix, index)
+        variables[name] = value
+        refs.append(":'%s'" % name)
+    return refs
+
+
+def _state_query(param_names, variables):
+    """SQL giving the profiles and their settings named in param_names as one JSON text."""
+    refs = _numbered('param', param_names, variables)
+    return (
+        "SELECT coalesce(jsonb_agg(to_jsonb(state) ORDER BY state.profile_name, state.profile_uuid,"
+        " state.setting_name, state.setting_uuid), '[]'::jsonb)::text FROM ("
+        " SELECT p.sip_profile_uuid::text AS profile_uuid, p.sip_profile_name::text AS profile_name,"
+        " p.sip_profile_hostname::text AS hostname, p.sip_profile_enabled::text AS profile_enabled,"
+        " s.sip_profile_setting_uuid::text AS setting_uuid, s.sip_profile_setting_name::text AS setting_name,"
+        " s.sip_profile_setting_value::text AS setting_value, s.sip_profile_setting_enabled::text AS setting_enabled"
+        " FROM v_sip_profiles p LEFT JOIN v_sip_profile_settings s"
+        " ON s.sip_profile_uuid = p.sip_profile_uuid AND s.sip_profile_setting_name IN (%s)"
+        ") AS state" % ', '.join(refs)
+    )
+
+
+def _rows_to_profiles(rows):
+    profiles = {}
+    order = []
+    for row in rows:
+        key = row['profile_uuid']
+        if key not in profiles:
+            profiles[key] = ProfileRow(key, row['profile_name'], row['hostname'], row['profile_enabled'])
+            order.append(key)
+        if row['setting_uuid'] is not None:
+            profiles[key].settings.append(
+                SettingRow(row['setting_uuid'], row['setting_name'], row['setting_value'], row['setting_enabled']))
+    return [profiles[key] for key in order]
+
+
+class DbState(object):
+    """The rows read for the requested params, with the server's md5 of their JSON text."""
+
+    def __init__(self, payload):
+        self.fingerprint, text = payload.split(':', 1)
+        self.profiles = _rows_to_profiles(json.loads(text))
+
+    def names(self):
+        return sorted(set(profile.name for profile in self.profiles))
+
+    def by_name(self, name):
+        return [profile for profile in self.profiles if profile.name == name]
+
+
+def _state_select(param_names, variables):
+    """Statement printing the marker, the md5 of the state JSON text and that text."""
+    query = _state_query(param_names, variables)
+    return "SELECT '%s' || md5(state_json) || ':' || state_json FROM (%s) AS state_text(state_json);" % (_JSON_MARKER, query)
+
+
+def read_state(psql, param_names):
+    variables = {}
+    return DbState(psql.script(_state_select(param_names, variables) + '\n', variables))
+
+
+class DbPlan(object):
+    def __init__(self, state, selected):
+        self.state = state
+        self.selected = selected
+        self.updates = []   # (setting uuid, value or None, enabled text)
+        self.inserts = []   # (profile uuid, param name, value)
+        self.changes = {}   # profile name -> {param: {'before', 'after'}}
+        self.current = {}   # profile name -> {param: value or None}
+
+    @property
+    def changed_profiles(self):
+        return sorted(self.changes)
+
+
+def plan_db_change(state, selected, params, state_name='present'):
+    """Decide which rows to update or insert; params maps names to normalised values."""
+    plan = DbPlan(state, selected)
+    for profile_name in selected:
+        for profile in state.by_name(profile_name):
+            current = dict((param, profile.effective(param)) for param in params)
+            previous = plan.current.get(profile_name)
+            plan.current[profile_name] = current if previous is None else previous
+            for param, value in params.items():
+                rows = [row for row in profile.settings if row.name == param]
+                enabled = [row for row in rows if row.is_enabled]
+                before = current[param]
+                if state_name == 'absent':
+                    for row in enabled:
+                        plan.updates.append((row.uuid, None, 'false'))
+                    after = None
+                elif enabled:
+                    for row in enabled:
+                        if row.value != value:
+                            plan.updates.append((row.uuid, value, 'true'))
+                    after = value
+                elif rows:
+                    # Only disabled rows: turn the first one on rather than adding a duplicate.
+                    plan.updates.append((rows[0].uuid, value, 'true'))
+                    after = value
+                else:
+                    plan.inserts.append((profile.uuid, param, value))
+                    after = value
+                if before != after:
+                    plan.changes.setdefault(profile_name, {})[param] = {'before': before, 'after': after}
+    return plan
+
+
+def apply_db_change(psql, plan, param_names, new_uuid=None):
+    """Apply the plan in one transaction; return the DbState read back inside it."""
+    new_uuid = new_uuid or (lambda: str(uuid.uuid4()))
+    variables = {'fingerprint': plan.state.fingerprint}
+    lines = [
+        'BEGIN;',
+        'LOCK TABLE v_sip_profile_settings IN SHARE ROW EXCLUSIVE MODE;',
+        'SELECT md5((%s)) = :\'fingerprint\' AS voipguard_unchanged \\gset' % _state_query(param_names, variables),
+        '\\if :voipguard_unchanged',
+    ]
+    for index, (setting_uuid, value, enabled) in enumerate(plan.updates):
+        variables['update_uuid%d' % index] = setting_uuid
+        variables['update_enabled%d' % index] = enabled
+        assignments = "sip_profile_setting_enabled = :'update_enabled%d'" % index
+        if value is not None:
+            variables['update_value%d' % index] = value
+            assignments = "sip_profile_setting_value = :'update_value%d', %s" % (index, assignments)
+        lines.append("UPDATE v_sip_profile_settings SET %s WHERE sip_profile_setting_uuid = :'update_uuid%d';"
+                     % (assignments, index))
+    for index, (profile_uuid, name, value) in enumerate(plan.inserts):
+        variables['insert_uuid%d' % index] = new_uuid()
+        variables['insert_profile%d' % index] = profile_uuid
+        variables['insert_name%d' % index] = name
+        variables['insert_value%d' % index] = value
+        lines.append(
+            "INSERT INTO v_sip_profile_settings (sip_profile_setting_uuid, sip_profile_uuid, sip_profile_setting_name,"
+            " sip_profile_setting_value, sip_profile_setting_enabled, sip_profile_setting_description)"
+            " VALUES (:'insert_uuid%d', :'insert_profile%d', :'insert_name%d', :'insert_value%d', 'true', NULL);"
+            % (index, index, index, index))
+    lines.extend([
+        _state_select(param_names, variables),
+        'COMMIT;',
+        '\\else',
+        '\\echo %s' % _CONFLICT_MARKER,
+        'ROLLBACK;',
+        '\\endif',
+    ])
+    return DbState(psql.script('\n'.join(lines) + '\n', variables))
+
+
+def sofia_cache_files(cache_dir):
+    """Files of FusionPBX's file cache that hold a generated sofia.conf."""
+    if not cache_dir or not os.path.isdir(cache_dir):
+        return []
+    return sorted(os.path.join(cache_dir, name) for name in os.listdir(cache_dir)
+                  if _SOFIA_CACHE_FILE_RE.match(name) and os.path.isfile(os.path.join(cache_dir, name)))
+
+
+def clear_sofia_cache(cache_dir, check_mode=False):
+    """Delete the cached sofia.conf files (only report them in check mode); return their paths."""
+    files = sofia_cache_files(cache_dir)
+    if not check_mode:
+        for path in files:
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                if os.path.exists(path):
+                    raise FusionPBXError('cannot remove cached sofia.conf %s: %s' % (path, exc))
+    return files
+
+
+def memcache_keys(hostname):
+    """Keys FusionPBX releases have used for the cached sofia.conf in memcache."""
+    return ['%s:configuration:sofia.conf' % hostname, 'configuration:sofia.conf:%s' % hostname,
+            'configuration:sofia.conf']

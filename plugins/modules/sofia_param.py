@@ -1,0 +1,416 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: sofia_param
+short_description: Set or remove params of FreeSWITCH Sofia SIP profiles, in XML files or in FusionPBX's database
+version_added: 0.1.0
+description:
+  - Sets or removes C(<param name=... value=.../>) entries in the C(<settings>) of one, several or all Sofia
+    SIP profiles, for example C(log-auth-failures=true) so that failed registrations reach the log that fail2ban reads.
+  - "XML backend (a plain FreeSWITCH): edits the profile files C(<config_dir>/sip_profiles/*.xml). A profile is known
+    by the C(name) attribute of its C(<profile>) element, not by the file name. Only the value of the param changes,
+    or one line is added after the last param of the profile (with the same indentation) or removed; comments,
+    C(X-PRE-PROCESS) lines, attribute order and all other bytes stay as they were. A param inside a comment is not a param."
+  - "FusionPBX backend: FusionPBX builds sofia.conf from its PostgreSQL database, so editing the XML files there has no
+    effect. The module updates (or inserts) rows of C(v_sip_profile_settings) for the named C(v_sip_profiles) rows, in
+    one transaction, through the host's C(psql), then deletes FusionPBX's cached sofia.conf so the next rescan
+    reads the new values. Other rows are never touched."
+  - Nothing is written when a file is malformed, a profile is unknown or a value is invalid.
+  - The module does not reload FreeSWITCH. Run C(fs_cli -x 'sofia profile <name> rescan') for each profile in
+    RV(changed_profiles), for example from a handler.
+author:
+  - voipguard.pbx contributors (@voipguard)
+options:
+  params:
+    description:
+      - Params to set, as a dictionary of param name to value.
+      - Booleans become C(true)/C(false) and numbers their decimal text.
+      - Names are letters, digits, C(-), C(_), C(.) and C(:). Values must not contain control characters (newlines
+        included), double quotes or angle brackets; C(&) and C(') are escaped in the XML file.
+      - With O(state=absent) only the names matter.
+    type: dict
+    required: true
+  state:
+    description:
+      - V(present) sets each param to its value, adding it when missing.
+      - V(absent) removes the param line from the XML profile, or with the FusionPBX backend sets its row's
+        C(sip_profile_setting_enabled) to C(false) (FusionPBX's own way to turn a setting off; the row is kept).
+    type: str
+    choices: [present, absent]
+    default: present
+  profiles:
+    description:
+      - Names of the profiles to change. V(all) (the default) means every profile found.
+      - An unknown name fails the task, listing the known profiles; nothing is changed then.
+    type: list
+    elements: str
+    default: [all]
+  exclude_profiles:
+    description:
+      - Names of profiles to leave alone, even when O(profiles) selects them (for example with V(all)).
+      - Names that do not exist on the host are ignored, so one list can serve a whole fleet.
+    type: list
+    elements: str
+    default: []
+  backend:
+    description:
+      - Where the profiles live.
+      - V(auto) uses V(fusionpbx) when FusionPBX's database is configured on the host (O(fusionpbx_config) exists)
+        or a O(db_host), O(db_name), O(db_user), O(db_password) or O(db_port) option is given, and V(xml) otherwise.
+    type: str
+    choices: [auto, xml, fusionpbx]
+    default: auto
+  config_dir:
+    description:
+      - FreeSWITCH configuration directory, the one holding C(sip_profiles/). XML backend only.
+      - Default is the first of C(/etc/freeswitch) (Debian packages, FusionPBX), C(/usr/local/freeswitch/conf)
+        (source builds) and C(/usr/local/etc/freeswitch) (FreeBSD) that has a C(sip_profiles/) directory.
+    type: path
+  backup:
+    description:
+      - Keep a timestamped copy of each profile file before changing it. XML backend only.
+    type: bool
+    default: false
+  fusionpbx_config:
+    description:
+      - FusionPBX's configuration file with the database settings, either C(config.conf) (C(database.0.host = ...)
+        lines, FusionPBX 5) or C(config.php) (C($db_host = '...';) lines, older releases).
+      - Default is the first of C(/etc/fusionpbx/config.conf) and C(/etc/fusionpbx/config.php) that exists.
+    type: path
+  db_host:
+    description:
+      - PostgreSQL host, or the directory of its unix socket. Overrides the FusionPBX configuration file.
+    type: str
+  db_port:
+    description:
+      - PostgreSQL port. Overrides the FusionPBX configuration file.
+    type: int
+  db_name:
+    description:
+      - Database name. Overrides the FusionPBX configuration file, whose default is C(fusionpbx).
+    type: str
+  db_user:
+    description:
+      - Database user. Overrides the FusionPBX configuration file.
+      - Without a password the module runs C(psql) as the C(postgres) OS user (C(runuser -u postgres), peer
+        authentication) and connects as O(db_user) or, when not given, as C(postgres).
+    type: str
+  db_password:
+    description:
+      - Database password, passed to C(psql) in the C(PGPASSWORD) environment variable. Overrides the FusionPBX
+        configuration file.
+    type: str
+  cache_dir:
+    description:
+      - FusionPBX's file cache directory. The files there that hold the generated sofia.conf
+        (C(<hostname>.configuration.sofia.conf), C(configuration.sofia.conf.<hostname>) and the same names with C(:))
+        are deleted after a change; no other file is touched.
+      - Default is C(cache.location) from C(config.conf), else C(/var/cache/fusionpbx).
+      - When FusionPBX uses memcache (C(cache.method = memcache)), the module deletes the keys through
+        C(fs_cli -x 'memcache delete <key>') instead, when C(fs_cli) is installed, and warns otherwise.
+    type: path
+attributes:
+  check_mode:
+    description: Reads the files or the database and predicts the changes without writing anything.
+    support: full
+  diff_mode:
+    description: "Shows the requested params of each selected profile before and after, one C(profile: name=value) line each."
+    support: full
+requirements:
+  - "FusionPBX backend only, on the managed host: the PostgreSQL client C(psql), and C(runuser) when no database password is known."
+notes:
+  - Values are compared as text, so V(false) and C("false") are the same value but C(0) and V(false) are not.
+  - When a param appears several times in one XML profile, FreeSWITCH applies the last one; the module changes
+    that one, and with O(state=absent) removes them all.
+  - Files in subdirectories of C(sip_profiles/) (gateways) are not read.
+seealso:
+  - name: FreeSWITCH Sofia SIP stack
+    description: The Sofia profile params and what they do.
+    link: https://developer.signalwire.com/freeswitch/FreeSWITCH-Explained/Configuration/Sofia-SIP-Stack/
+'''
+
+EXAMPLES = r'''
+- name: Log failed SIP authentications on every Sofia profile (XML files or FusionPBX, detected)
+  voipguard.pbx.sofia_param:
+    params:
+      log-auth-failures: true
+  register: sofia_auth_logging
+
+- name: Rescan only the profiles that changed
+  ansible.builtin.command:
+    cmd: fs_cli -x 'sofia profile {{ item }} rescan'
+  loop: "{{ sofia_auth_logging.changed_profiles }}"
+  changed_when: true
+
+- name: Two params on the internal profiles of a source-built FreeSWITCH, keeping a backup
+  voipguard.pbx.sofia_param:
+    profiles: [internal, internal-ipv6]
+    config_dir: /usr/local/freeswitch/conf
+    backup: true
+    params:
+      log-auth-failures: "true"
+      auth-calls: "true"
+
+- name: Remove a param from the external profile
+  voipguard.pbx.sofia_param:
+    profiles: [external]
+    state: absent
+    params:
+      user-agent-string: ""
+
+- name: FusionPBX with explicit connection settings
+  voipguard.pbx.sofia_param:
+    backend: fusionpbx
+    db_host: 127.0.0.1
+    db_port: 5432
+    db_name: fusionpbx
+    db_user: fusionpbx
+    db_password: "{{ vault_fusionpbx_db_password }}"
+    params:
+      log-auth-failures: true
+'''
+
+RETURN = r'''
+backend:
+  description: The backend used.
+  returned: always
+  type: str
+  sample: xml
+changed_profiles:
+  description: Names of the profiles whose params changed (or would change in check mode), sorted; rescan these.
+  returned: always
+  type: list
+  elements: str
+  sample: [external, internal]
+profiles:
+  description:
+    - For each changed profile, each changed param with its value before and after.
+    - C(null) means the param was not set (or is removed).
+  returned: always
+  type: dict
+  sample:
+    internal:
+      log-auth-failures:
+        before: "false"
+        after: "true"
+    external:
+      log-auth-failures:
+        before: null
+        after: "true"
+known_profiles:
+  description: Every profile name found in the files or the database.
+  returned: always
+  type: list
+  elements: str
+  sample: [external, external-ipv6, internal, internal-ipv6]
+config_dir:
+  description: The FreeSWITCH configuration directory used.
+  returned: always with the xml backend; with fusionpbx when a configuration directory is found
+  type: str
+  sample: /etc/freeswitch
+files:
+  description: Profile files changed (or that would change).
+  returned: when the backend is xml
+  type: list
+  elements: str
+  sample: [/etc/freeswitch/sip_profiles/internal.xml]
+backup_files:
+  description: Backup copy of each changed file, by file.
+  returned: when the backend is xml and O(backup=true)
+  type: dict
+  sample:
+    /etc/freeswitch/sip_profiles/internal.xml: /etc/freeswitch/sip_profiles/internal.xml.12345.2026-01-01@10:00:00~
+database:
+  description: The database used (without credentials).
+  returned: when the backend is fusionpbx
+  type: str
+  sample: database fusionpbx on 127.0.0.1 port 5432
+cache_cleared:
+  description: Cached sofia.conf files deleted (or that would be) and memcache keys deleted.
+  returned: when the backend is fusionpbx
+  type: list
+  elements: str
+  sample: [/var/cache/fusionpbx/pbx1.configuration.sofia.conf]
+'''
+
+import os
+import socket
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
+from ansible_collections.voipguard.pbx.plugins.module_utils import sofia_profiles
+
+DB_OPTIONS = ('db_host', 'db_port', 'db_name', 'db_user', 'db_password')
+
+
+def fusionpbx_config_path(module):
+    """The FusionPBX config file to read, or None when there is none."""
+    path = module.params['fusionpbx_config']
+    if path:
+        if not os.path.isfile(path):
+            module.fail_json(msg='FusionPBX configuration file %s does not exist' % path)
+        return path
+    for candidate in fusionpbx_db.DEFAULT_CONFIG_FILES:
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def choose_backend(module, config_path):
+    backend = module.params['backend']
+    if backend != 'auto':
+        return backend
+    if config_path or any(module.params[option] not in (None, '') for option in DB_OPTIONS):
+        return 'fusionpbx'
+    return 'xml'
+
+
+def diff_result(current, changes, where):
+    diff = sofia_profiles.diff_for(current, changes)
+    diff['before_header'] = '%s (before)' % where
+    diff['after_header'] = '%s (after)' % where
+    return diff
+
+
+def write_file(module, path, data):
+    """Write data to path atomically: a temporary file in the same directory, then atomic_move."""
+    directory = os.path.dirname(path)
+    handle, temp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(handle, 'wb') as temp:
+            temp.write(data)
+        module.atomic_move(temp_path, path)
+    finally:
+        if os.path.exists(temp_path):
+            os.unlink(temp_path)
+
+
+def run_xml(module, params, result):
+    config_dir = module.params['config_dir'] or sofia_profiles.detect_config_dir()
+    if not config_dir:
+        module.fail_json(msg='no FreeSWITCH configuration directory with sip_profiles/ found in %s; set config_dir'
+                         % ', '.join(sofia_profiles.DEFAULT_CONFIG_DIRS))
+    plan = sofia_profiles.plan_xml_change(config_dir, module.params['profiles'], params, module.params['state'],
+                                         exclude=module.params['exclude_profiles'])
+    result.update(config_dir=config_dir, known_profiles=plan.known_profiles, changed_profiles=plan.changed_profiles,
+                  profiles=plan.changes, files=sorted(plan.files), changed=bool(plan.changes))
+    if module._diff:
+        result['diff'] = diff_result(plan.current, plan.changes, os.path.join(config_dir, sofia_profiles.PROFILES_SUBDIR))
+    if plan.files and not module.check_mode:
+        backups = {}
+        for path in sorted(plan.files):
+            if module.params['backup']:
+                backups[path] = module.backup_local(path)
+            write_file(module, path, plan.files[path][1])
+        if module.params['backup']:
+            result['backup_files'] = backups
+
+
+def make_runner(module):
+    def run(argv, data, env):
+        return module.run_command(argv, data=data, environ_update=env, cwd='/')
+    return run
+
+
+def clear_memcache(module, result):
+    fs_cli = module.get_bin_path('fs_cli')
+    keys = fusionpbx_db.memcache_keys(socket.gethostname())
+    if fs_cli is None:
+        module.warn('FusionPBX uses memcache but fs_cli is not installed: the cached sofia.conf (%s) was not cleared'
+                    % keys[0])
+        return
+    for key in keys:
+        if not module.check_mode:
+            module.run_command([fs_cli, '-x', 'memcache delete %s' % key])
+        result['cache_cleared'].append('memcache:%s' % key)
+
+
+def run_fusionpbx(module, params, config_path, result):
+    file_settings = {}
+    if config_path:
+        with open(config_path, 'r') as handle:
+            text = handle.read()
+        parse = fusionpbx_db.parse_config_php if config_path.endswith('.php') else fusionpbx_db.parse_config_conf
+        file_settings = parse(text)
+    connection = fusionpbx_db.resolve_connection(
+        file_settings, host=module.params['db_host'], port=module.params['db_port'], name=module.params['db_name'],
+        user=module.params['db_user'], password=module.params['db_password'])
+    psql_path = module.get_bin_path('psql', required=True)
+    runuser_path = 'runuser'
+    if connection.password is None:
+        runuser_path = module.get_bin_path('runuser', required=True)
+    psql = fusionpbx_db.Psql(make_runner(module), connection, psql_path=psql_path, runuser_path=runuser_path)
+    param_names = sorted(params)
+    state = fusionpbx_db.read_state(psql, param_names)
+    requested = sofia_profiles.validate_profile_names(module.params['profiles'])
+    selected = sofia_profiles.select_profiles(requested, state.names(), module.params['exclude_profiles'])
+    plan = fusionpbx_db.plan_db_change(state, selected, params, module.params['state'])
+    # FusionPBX keeps logfile.conf.xml and the rest on disk: report the directory for the role.
+    result['config_dir'] = module.params['config_dir'] or sofia_profiles.detect_config_dir()
+    result.update(database=connection.describe(), known_profiles=state.names(), changed_profiles=plan.changed_profiles,
+                  profiles=plan.changes, changed=bool(plan.changes), cache_cleared=[])
+    if module._diff:
+        result['diff'] = diff_result(plan.current, plan.changes, 'FusionPBX %s' % connection.describe())
+    if not plan.changes:
+        return
+    if not module.check_mode:
+        after = fusionpbx_db.apply_db_change(psql, plan, param_names)
+        leftover = fusionpbx_db.plan_db_change(after, selected, params, module.params['state']).changes
+        if leftover:
+            module.fail_json(msg='the database does not hold the expected values after the change', remaining=leftover, **result)
+    cache_dir = module.params['cache_dir'] or file_settings.get('cache_location') or fusionpbx_db.DEFAULT_CACHE_DIR
+    result['cache_cleared'].extend(fusionpbx_db.clear_sofia_cache(cache_dir, check_mode=module.check_mode))
+    if file_settings.get('cache_method') == 'memcache':
+        clear_memcache(module, result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            params=dict(type='dict', required=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            profiles=dict(type='list', elements='str', default=['all']),
+            exclude_profiles=dict(type='list', elements='str', default=[]),
+            backend=dict(type='str', default='auto', choices=['auto', 'xml', 'fusionpbx']),
+            config_dir=dict(type='path'),
+            backup=dict(type='bool', default=False),
+            fusionpbx_config=dict(type='path'),
+            db_host=dict(type='str'),
+            db_port=dict(type='int'),
+            db_name=dict(type='str'),
+            db_user=dict(type='str'),
+            db_password=dict(type='str', no_log=True),
+            cache_dir=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    result = dict(changed=False, changed_profiles=[], profiles={}, known_profiles=[])
+    try:
+        params = sofia_profiles.validate_params(module.params['params'], module.params['state'])
+        config_path = fusionpbx_config_path(module)
+        backend = choose_backend(module, config_path)
+        result['backend'] = backend
+        if backend == 'xml':
+            run_xml(module, params, result)
+        else:
+            run_fusionpbx(module, params, config_path, result)
+    except (sofia_profiles.SofiaProfileError, fusionpbx_db.FusionPBXError) as exc:
+        module.fail_json(msg=to_native(exc), **result)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='%s: %s' % (getattr(exc, 'filename', None) or 'I/O error', to_native(exc)), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

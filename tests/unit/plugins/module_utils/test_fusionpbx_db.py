@@ -1,0 +1,253 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The FusionPBX backend: config parsing, psql command lines, cache clearing, and a real PostgreSQL."""
+
+from __future__ import absolute_import, division, print_function
+
+import os
+
+import pytest
+
+import fusionpbx_pg
+from fusionpbx_pg import DB_PASSWORD, DB_USER, run_command
+
+from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db as fdb
+
+PARAM = 'log-auth-failures'
+ALL = ['external', 'external-ipv6', 'internal', 'internal-ipv6']
+
+CONFIG_CONF = """#database system settings
+database.0.type = pgsql
+database.0.host = 127.0.0.1
+database.0.port = 5432
+database.0.sslmode = prefer
+database.0.name = fusionpbx
+database.0.username = fusionpbx
+database.0.password = Zm9vYmFy=with=equals
+
+#database switch settings
+database.1.type = sqlite
+database.1.path = /var/lib/freeswitch/db
+database.1.name = core.db
+
+cache.method = file
+cache.location = /var/cache/fusionpbx
+"""
+
+CONFIG_PHP = r"""<?php
+/* FusionPBX 4.x style configuration */
+    //pgsql: database connection information
+        $db_type = 'pgsql'; //sqlite, mysql, pgsql, others with a manually created PDO connection
+        $db_host = 'db.example.net';
+        $db_port = '5433';
+        $db_name = "fusionpbx";
+        $db_username = 'fusionpbx';
+        $db_password = 'it\'s a \\ secret';
+?>
+"""
+
+
+def test_config_conf_gives_database_and_cache_settings():
+    settings = fdb.parse_config_conf(CONFIG_CONF)
+    assert settings == {'type': 'pgsql', 'host': '127.0.0.1', 'port': '5432', 'name': 'fusionpbx',
+                        'username': 'fusionpbx', 'password': 'Zm9vYmFy=with=equals',
+                        'cache_method': 'file', 'cache_location': '/var/cache/fusionpbx'}
+
+
+def test_config_php_gives_database_settings():
+    assert fdb.parse_config_php(CONFIG_PHP) == {'type': 'pgsql', 'host': 'db.example.net', 'port': '5433',
+                                                'name': 'fusionpbx', 'username': 'fusionpbx',
+                                                'password': "it's a \\ secret"}
+
+
+def test_config_files_are_tried_in_order(tmp_path):
+    conf = tmp_path / 'config.conf'
+    php = tmp_path / 'config.php'
+    php.write_text(CONFIG_PHP)
+    assert fdb.read_fusionpbx_config((str(conf), str(php)))[1]['host'] == 'db.example.net'
+    conf.write_text(CONFIG_CONF)
+    path, settings = fdb.read_fusionpbx_config((str(conf), str(php)))
+    assert path == str(conf) and settings['host'] == '127.0.0.1'
+    assert fdb.read_fusionpbx_config((str(tmp_path / 'none'),)) == (None, {})
+
+
+def test_explicit_options_override_the_config_file():
+    settings = fdb.parse_config_conf(CONFIG_CONF)
+    connection = fdb.resolve_connection(settings, host='/run/postgresql', port=5433, password='other')
+    assert (connection.host, connection.port, connection.name, connection.user, connection.password) == \
+        ('/run/postgresql', 5433, 'fusionpbx', 'fusionpbx', 'other')
+    connection = fdb.resolve_connection(settings)
+    assert (connection.host, connection.port, connection.user, connection.password) == \
+        ('127.0.0.1', 5432, 'fusionpbx', 'Zm9vYmFy=with=equals')
+
+
+def test_without_a_password_the_config_user_is_not_used():
+    connection = fdb.resolve_connection({'username': 'fusionpbx', 'name': 'fusionpbx'})
+    assert connection.user is None and connection.password is None
+
+
+def test_other_database_types_are_refused():
+    with pytest.raises(fdb.FusionPBXError, match='sqlite'):
+        fdb.resolve_connection({'type': 'sqlite'})
+
+
+def test_password_goes_to_the_environment_and_values_stay_single_arguments():
+    psql = fdb.Psql(run_command, fdb.Connection(host='127.0.0.1', port=5432, name='fusionpbx', user='fusionpbx',
+                                                password='pw'), psql_path='/usr/bin/psql')
+    argv, env = psql.command({'value0': "x' OR '1'='1", 'name0': 'log-auth-failures'})
+    assert argv[0] == '/usr/bin/psql'
+    assert env['PGPASSWORD'] == 'pw'
+    assert 'pw' not in argv
+    assert "value0=x' OR '1'='1" in argv
+    assert argv[argv.index('-U') + 1] == 'fusionpbx'
+    assert '-w' in argv and 'ON_ERROR_STOP=1' in argv
+
+
+def test_without_a_password_psql_runs_as_the_postgres_user():
+    psql = fdb.Psql(run_command, fdb.Connection(name='fusionpbx'), psql_path='/usr/bin/psql', runuser_path='/usr/sbin/runuser')
+    argv, env = psql.command({})
+    assert argv[:5] == ['/usr/sbin/runuser', '-u', 'postgres', '--', '/usr/bin/psql']
+    assert 'PGPASSWORD' not in env
+    assert '-h' not in argv and '-U' not in argv
+
+
+def test_sofia_cache_files_are_the_only_ones_cleared(tmp_path):
+    names = ['pbx1.example.com.configuration.sofia.conf', 'configuration.sofia.conf.pbx1',
+             'pbx1:configuration:sofia.conf', 'configuration.sofia.conf']
+    others = ['pbx1.configuration.acl.conf', 'dialplan.example.com', 'configuration.sofia.conf.d']
+    for name in names + others[:2]:
+        (tmp_path / name).write_text('<document/>')
+    (tmp_path / others[2]).mkdir()
+    expected = sorted(str(tmp_path / name) for name in names)
+    assert fdb.clear_sofia_cache(str(tmp_path), check_mode=True) == expected
+    assert all((tmp_path / name).exists() for name in names)
+    assert fdb.clear_sofia_cache(str(tmp_path)) == expected
+    assert sorted(os.listdir(str(tmp_path))) == sorted(others)
+    assert fdb.clear_sofia_cache(str(tmp_path)) == []
+    assert fdb.clear_sofia_cache(str(tmp_path / 'missing')) == []
+
+
+def test_memcache_keys_cover_the_known_layouts():
+    assert fdb.memcache_keys('pbx1') == ['pbx1:configuration:sofia.conf', 'configuration:sofia.conf:pbx1',
+                                         'configuration:sofia.conf']
+
+
+# ---------------------------------------------------------------- against a real PostgreSQL
+
+
+def password_psql(cluster, database='fusionpbx', password=DB_PASSWORD):
+    connection = fdb.Connection(host=cluster.socket_dir, port=cluster.port, name=database, user=DB_USER, password=password)
+    return fdb.Psql(run_command, connection)
+
+
+def change(psql, params, profiles=None, state='present', **kwargs):
+    names = sorted(params)
+    current = fdb.read_state(psql, names)
+    plan = fdb.plan_db_change(current, profiles or current.names(), params, state)
+    if plan.updates or plan.inserts:
+        fdb.apply_db_change(psql, plan, names, **kwargs)
+    return plan
+
+
+def changed_rows(before, after):
+    return sorted(set(after) - set(before)), sorted(set(before) - set(after))
+
+
+@pytest.mark.parametrize('database', sorted(fusionpbx_pg.DATABASES))
+def test_read_state_sees_enabled_settings_only(fusionpbx_db, database):
+    state = fdb.read_state(password_psql(fusionpbx_db, database), [PARAM, 'user-agent-string'])
+    assert state.names() == ALL
+    values = dict((profile.name, profile.effective(PARAM)) for profile in state.profiles)
+    # external-ipv6 has the row, but disabled: FusionPBX leaves it out of sofia.conf.
+    assert values == {'internal': 'false', 'external': 'false', 'internal-ipv6': 'false', 'external-ipv6': None}
+    assert state.by_name('internal')[0].effective('user-agent-string') is None
+
+
+@pytest.mark.parametrize('database', sorted(fusionpbx_pg.DATABASES))
+def test_setting_a_param_touches_only_its_rows(fusionpbx_db, database):
+    psql = password_psql(fusionpbx_db, database)
+    before = fusionpbx_db.rows(database)
+    plan = change(psql, {PARAM: 'true'}, ['internal', 'external'])
+    assert plan.changed_profiles == ['external', 'internal']
+    assert plan.changes['internal'] == {PARAM: {'before': 'false', 'after': 'true'}}
+    added, removed = changed_rows(before, fusionpbx_db.rows(database))
+    assert [row[:4] for row in removed] == [
+        ('external', '0b6d3c40-8a0e-4b1c-9d1e-000000000202', PARAM, 'false'),
+        ('internal', '0b6d3c40-8a0e-4b1c-9d1e-000000000102', PARAM, 'false')]
+    assert added == [('external', '0b6d3c40-8a0e-4b1c-9d1e-000000000202', PARAM, 'true', 'true', 'stock'),
+                     ('internal', '0b6d3c40-8a0e-4b1c-9d1e-000000000102', PARAM, 'true', 'true', 'stock')]
+    assert change(psql, {PARAM: 'true'}, ['internal', 'external']).changes == {}
+
+
+def test_missing_setting_is_inserted_and_a_disabled_one_enabled(fusionpbx_db):
+    psql = password_psql(fusionpbx_db)
+    before = fusionpbx_db.rows()
+    plan = change(psql, {PARAM: 'true', 'apply-register-acl': 'domains'}, ['external-ipv6'],
+                  new_uuid=lambda: '7d0a2b10-1c2d-4e3f-8a9b-0c1d2e3f4a5b')
+    assert plan.changes == {'external-ipv6': {PARAM: {'before': None, 'after': 'true'},
+                                              'apply-register-acl': {'before': None, 'after': 'domains'}}}
+    added, removed = changed_rows(before, fusionpbx_db.rows())
+    assert added == [('external-ipv6', '0b6d3c40-8a0e-4b1c-9d1e-000000000402', PARAM, 'true', 'true', 'stock'),
+                     ('external-ipv6', '7d0a2b10-1c2d-4e3f-8a9b-0c1d2e3f4a5b', 'apply-register-acl', 'domains', 'true',
+                      '<null>')]
+    assert removed == [('external-ipv6', '0b6d3c40-8a0e-4b1c-9d1e-000000000402', PARAM, 'false', 'false', 'stock')]
+
+
+def test_absent_disables_the_rows_and_keeps_them(fusionpbx_db):
+    psql = password_psql(fusionpbx_db)
+    before = fusionpbx_db.rows()
+    plan = change(psql, {PARAM: None}, state='absent')
+    assert plan.changed_profiles == ['external', 'internal', 'internal-ipv6']
+    added, removed = changed_rows(before, fusionpbx_db.rows())
+    assert sorted(row[1] for row in added) == sorted(row[1] for row in removed)
+    assert all(row[2] == PARAM and row[4] == 'false' for row in added)
+    assert change(psql, {PARAM: None}, state='absent').changes == {}
+
+
+def test_hostile_values_are_stored_verbatim(fusionpbx_db):
+    psql = password_psql(fusionpbx_db)
+    hostile = "x'); DROP TABLE v_sip_profiles; -- :'param0' \\gset"
+    change(psql, {'user-agent-string': hostile}, ['internal'])
+    rows = fusionpbx_db.rows()
+    assert ('internal', '0b6d3c40-8a0e-4b1c-9d1e-000000000105', 'user-agent-string', hostile, 'true', 'stock') in rows
+    assert fdb.read_state(psql, ['user-agent-string']).names() == ALL
+
+
+def test_peer_authentication_as_the_postgres_user(fusionpbx_db):
+    connection = fdb.Connection(host=fusionpbx_db.socket_dir, port=fusionpbx_db.port, name='fusionpbx')
+    psql = fdb.Psql(run_command, connection)
+    assert change(psql, {PARAM: 'true'}, ['internal-ipv6']).changed_profiles == ['internal-ipv6']
+    assert ('internal-ipv6', '0b6d3c40-8a0e-4b1c-9d1e-000000000302', PARAM, 'true', 'true', 'stock') in fusionpbx_db.rows()
+
+
+def test_wrong_password_is_reported_and_nothing_changes(fusionpbx_db):
+    before = fusionpbx_db.rows()
+    with pytest.raises(fdb.FusionPBXError, match='password authentication failed'):
+        fdb.read_state(password_psql(fusionpbx_db, password='wrong'), [PARAM])
+    assert fusionpbx_db.rows() == before
+
+
+def test_rows_changed_since_the_read_abort_the_write(fusionpbx_db):
+    psql = password_psql(fusionpbx_db)
+    state = fdb.read_state(psql, [PARAM])
+    plan = fdb.plan_db_change(state, ['internal'], {PARAM: 'true'})
+    # Someone edits the same setting in the GUI between our read and our write.
+    fusionpbx_db.psql("UPDATE v_sip_profile_settings SET sip_profile_setting_value = 'gui'"
+                      " WHERE sip_profile_setting_uuid = '0b6d3c40-8a0e-4b1c-9d1e-000000000102';\n", 'fusionpbx')
+    before = fusionpbx_db.rows()
+    with pytest.raises(fdb.ConflictError):
+        fdb.apply_db_change(psql, plan, [PARAM])
+    assert fusionpbx_db.rows() == before
+
+
+def test_a_failing_statement_rolls_back_the_whole_transaction(fusionpbx_db):
+    psql = password_psql(fusionpbx_db)
+    before = fusionpbx_db.rows()
+    names = ['apply-register-acl', PARAM]
+    plan = fdb.plan_db_change(fdb.read_state(psql, names), ALL, {PARAM: 'true', 'apply-register-acl': 'domains'})
+    assert plan.updates and plan.inserts
+    # The inserts reuse an existing primary key, after the updates already ran in the transaction.
+    with pytest.raises(fdb.FusionPBXError, match='duplicate key'):
+        fdb.apply_db_change(psql, plan, names, new_uuid=lambda: '0b6d3c40-8a0e-4b1c-9d1e-000000000101')
+    assert fusionpbx_db.rows() == before

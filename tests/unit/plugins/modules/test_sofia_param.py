@@ -1,0 +1,292 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sofia_param module end to end: XML profile files, and FusionPBX on a real PostgreSQL."""
+
+from __future__ import absolute_import, division, print_function
+
+import glob
+import os
+import shutil
+import sys
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
+from ansible_collections.voipguard.pbx.plugins.modules import sofia_param
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..')))
+
+import fusionpbx_pg  # noqa: E402  (tests/unit is put on the path just above)
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'sofia')
+VANILLA = ('internal.xml', 'external.xml', 'internal-ipv6.xml', 'external-ipv6.xml')
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super(ModuleExit, self).__init__(result.get('msg'))
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture(autouse=True)
+def module_exits(monkeypatch, tmp_path):
+    def exit_json(self, **kwargs):
+        raise ModuleExit(kwargs, failed=False)
+
+    def fail_json(self, **kwargs):
+        raise ModuleExit(kwargs, failed=True)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    # This machine is no FusionPBX host: auto-detection must not find a real config file.
+    monkeypatch.setattr(fusionpbx_db, 'DEFAULT_CONFIG_FILES', (str(tmp_path / 'no-fusionpbx' / 'config.conf'),))
+
+
+def run_module(args, check_mode=False, diff=False):
+    args = dict(args)
+    args['_ansible_check_mode'] = check_mode
+    args['_ansible_diff'] = diff
+    with patch_module_args(args):
+        with pytest.raises(ModuleExit) as exit_info:
+            sofia_param.main()
+    return exit_info.value
+
+
+@pytest.fixture
+def config_dir(tmp_path):
+    profiles_dir = tmp_path / 'freeswitch' / 'sip_profiles'
+    profiles_dir.mkdir(parents=True)
+    for name in VANILLA:
+        shutil.copy(os.path.join(FIXTURES, name), str(profiles_dir / name))
+    return str(tmp_path / 'freeswitch')
+
+
+def snapshot(directory):
+    result = {}
+    for path in sorted(glob.glob(os.path.join(directory, '*'))):
+        with open(path, 'rb') as handle:
+            result[os.path.basename(path)] = handle.read()
+    return result
+
+
+def profiles_dir(config_dir):
+    return os.path.join(config_dir, 'sip_profiles')
+
+
+def test_xml_sets_the_param_on_all_profiles_and_reports_them(config_dir):
+    outcome = run_module({'params': {'log-auth-failures': True}, 'config_dir': config_dir}, diff=True)
+    result = outcome.result
+    assert not outcome.failed, result
+    assert result['changed'] is True
+    assert result['backend'] == 'xml'
+    assert result['changed_profiles'] == ['external', 'external-ipv6', 'internal', 'internal-ipv6']
+    assert result['profiles']['internal'] == {'log-auth-failures': {'before': 'false', 'after': 'true'}}
+    assert result['profiles']['external'] == {'log-auth-failures': {'before': None, 'after': 'true'}}
+    assert result['diff']['before'] == ('external-ipv6: log-auth-failures=false\ninternal: log-auth-failures=false\n'
+                                        'internal-ipv6: log-auth-failures=false\n')
+    assert result['diff']['after'] == ''.join('%s: log-auth-failures=true\n' % name for name in result['changed_profiles'])
+    files = snapshot(profiles_dir(config_dir))
+    assert sorted(files) == sorted(VANILLA)  # no temporary file left behind
+    for name in VANILLA:
+        assert b'<param name="log-auth-failures" value="true"/>' in files[name]
+    again = run_module({'params': {'log-auth-failures': 'true'}, 'config_dir': config_dir})
+    assert again.result['changed'] is False
+    assert again.result['changed_profiles'] == []
+    assert snapshot(profiles_dir(config_dir)) == files
+
+
+def test_xml_check_mode_predicts_and_writes_nothing(config_dir):
+    before = snapshot(profiles_dir(config_dir))
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal'], 'config_dir': config_dir},
+                         check_mode=True, diff=True)
+    assert outcome.result['changed'] is True
+    assert outcome.result['changed_profiles'] == ['internal']
+    assert outcome.result['diff']['after'] == 'internal: log-auth-failures=true\n'
+    assert snapshot(profiles_dir(config_dir)) == before
+
+
+def test_xml_backup_and_file_mode_are_kept(config_dir):
+    path = os.path.join(profiles_dir(config_dir), 'internal.xml')
+    os.chmod(path, 0o640)
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal'], 'config_dir': config_dir,
+                          'backup': True})
+    backup = outcome.result['backup_files'][path]
+    with open(backup, 'rb') as handle:
+        assert handle.read() == open(os.path.join(FIXTURES, 'internal.xml'), 'rb').read()
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert outcome.result['files'] == [path]
+
+
+def test_xml_excluded_profiles_are_left_alone(config_dir):
+    before = snapshot(profiles_dir(config_dir))
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'config_dir': config_dir,
+                          'exclude_profiles': ['external', 'external-ipv6', 'not-on-this-host']})
+    assert not outcome.failed, outcome.result
+    assert outcome.result['changed_profiles'] == ['internal', 'internal-ipv6']
+    after = snapshot(profiles_dir(config_dir))
+    assert after['external.xml'] == before['external.xml']
+    assert after['external-ipv6.xml'] == before['external-ipv6.xml']
+    assert after['internal.xml'] != before['internal.xml']
+
+
+def test_xml_unknown_profile_fails_and_writes_nothing(config_dir):
+    before = snapshot(profiles_dir(config_dir))
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal', 'nope'], 'config_dir': config_dir})
+    assert outcome.failed
+    assert 'unknown Sofia profile(s): nope' in outcome.result['msg']
+    assert 'external, external-ipv6, internal, internal-ipv6' in outcome.result['msg']
+    assert snapshot(profiles_dir(config_dir)) == before
+
+
+def test_xml_malformed_file_fails_naming_file_and_line(config_dir):
+    shutil.copy(os.path.join(FIXTURES, 'broken', 'malformed.xml'), profiles_dir(config_dir))
+    before = snapshot(profiles_dir(config_dir))
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'config_dir': config_dir})
+    assert outcome.failed
+    assert 'malformed.xml: malformed XML at line 6' in outcome.result['msg']
+    assert snapshot(profiles_dir(config_dir)) == before
+
+
+def test_xml_injection_attempt_fails_and_writes_nothing(config_dir):
+    before = snapshot(profiles_dir(config_dir))
+    outcome = run_module({'params': {'log-auth-failures': 'true"/><param name="apply-inbound-acl" value="any_v4'},
+                          'config_dir': config_dir})
+    assert outcome.failed
+    assert 'invalid value for param log-auth-failures' in outcome.result['msg']
+    assert snapshot(profiles_dir(config_dir)) == before
+
+
+def test_xml_state_absent(config_dir):
+    outcome = run_module({'params': {'log-auth-failures': ''}, 'state': 'absent', 'config_dir': config_dir})
+    assert outcome.result['changed_profiles'] == ['external-ipv6', 'internal', 'internal-ipv6']
+    assert outcome.result['profiles']['internal'] == {'log-auth-failures': {'before': 'false', 'after': None}}
+    files = snapshot(profiles_dir(config_dir))
+    assert b'<param name="log-auth-failures" value="false"/>' not in files['internal.xml']
+    assert b'<!-- <param name="log-auth-failures" value="true"/> -->' in files['internal.xml']
+
+
+def test_missing_config_dir_fails(tmp_path):
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'config_dir': str(tmp_path / 'nowhere'), 'backend': 'xml'})
+    assert outcome.failed
+    assert 'does not exist' in outcome.result['msg']
+
+
+# ---------------------------------------------------------------- FusionPBX on a real PostgreSQL
+
+
+@pytest.fixture(scope='module')
+def postgres_cluster():
+    yield from fusionpbx_pg.postgres_cluster_lifetime()
+
+
+@pytest.fixture
+def fusionpbx(postgres_cluster, tmp_path):
+    """Seeded database, a config.conf pointing at it, and a cache directory with cached files."""
+    fusionpbx_pg.reset_databases(postgres_cluster)
+    cache_dir = tmp_path / 'cache'
+    cache_dir.mkdir()
+    for name in ('pbx1.example.com.configuration.sofia.conf', 'configuration.sofia.conf.pbx1.example.com',
+                 'pbx1.example.com.configuration.acl.conf', 'dialplan.example.com'):
+        (cache_dir / name).write_text('<document type="freeswitch/xml"/>')
+    config = tmp_path / 'config.conf'
+    config.write_text('database.0.type = pgsql\ndatabase.0.host = %s\ndatabase.0.port = %d\ndatabase.0.name = fusionpbx\n'
+                      'database.0.username = %s\ndatabase.0.password = %s\ncache.method = file\ncache.location = %s\n'
+                      % (postgres_cluster.socket_dir, postgres_cluster.port, fusionpbx_pg.DB_USER, fusionpbx_pg.DB_PASSWORD,
+                         cache_dir))
+    return postgres_cluster, str(config), str(cache_dir)
+
+
+def test_fusionpbx_auto_detected_sets_rows_and_clears_the_cache(fusionpbx):
+    cluster, config, cache_dir = fusionpbx
+    before = cluster.rows()
+    outcome = run_module({'params': {'log-auth-failures': True}, 'profiles': ['internal', 'external'],
+                          'fusionpbx_config': config}, diff=True)
+    result = outcome.result
+    assert not outcome.failed, result
+    assert result['backend'] == 'fusionpbx'
+    assert result['changed'] is True
+    assert result['changed_profiles'] == ['external', 'internal']
+    assert result['profiles']['external'] == {'log-auth-failures': {'before': 'false', 'after': 'true'}}
+    assert result['diff']['before'] == 'external: log-auth-failures=false\ninternal: log-auth-failures=false\n'
+    assert result['diff']['after'] == 'external: log-auth-failures=true\ninternal: log-auth-failures=true\n'
+    assert sorted(os.path.basename(path) for path in result['cache_cleared']) == [
+        'configuration.sofia.conf.pbx1.example.com', 'pbx1.example.com.configuration.sofia.conf']
+    assert sorted(os.listdir(cache_dir)) == ['dialplan.example.com', 'pbx1.example.com.configuration.acl.conf']
+    after = cluster.rows()
+    assert sorted(set(after) - set(before)) == [
+        ('external', '0b6d3c40-8a0e-4b1c-9d1e-000000000202', 'log-auth-failures', 'true', 'true', 'stock'),
+        ('internal', '0b6d3c40-8a0e-4b1c-9d1e-000000000102', 'log-auth-failures', 'true', 'true', 'stock')]
+    assert fusionpbx_pg.DB_PASSWORD not in repr(result)
+    again = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal', 'external'],
+                        'fusionpbx_config': config})
+    assert again.result['changed'] is False
+    assert again.result['cache_cleared'] == []
+
+
+def test_fusionpbx_check_mode_changes_nothing(fusionpbx):
+    cluster, config, cache_dir = fusionpbx
+    before_rows, before_cache = cluster.rows(), sorted(os.listdir(cache_dir))
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'fusionpbx_config': config}, check_mode=True)
+    assert outcome.result['changed'] is True
+    assert outcome.result['changed_profiles'] == ['external', 'external-ipv6', 'internal', 'internal-ipv6']
+    assert len(outcome.result['cache_cleared']) == 2
+    assert cluster.rows() == before_rows
+    assert sorted(os.listdir(cache_dir)) == before_cache
+
+
+def test_fusionpbx_explicit_options_override_an_old_config_php(fusionpbx, tmp_path):
+    cluster, config, cache_dir = fusionpbx
+    php = tmp_path / 'config.php'
+    php.write_text("<?php\n$db_type = 'pgsql';\n$db_host = '192.0.2.10';\n$db_port = '5432';\n$db_name = 'fusionpbx';\n"
+                   "$db_username = 'fusionpbx';\n$db_password = 'not-this-one';\n?>\n")
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal-ipv6'],
+                          'fusionpbx_config': str(php), 'db_host': cluster.socket_dir, 'db_port': cluster.port,
+                          'db_password': fusionpbx_pg.DB_PASSWORD, 'cache_dir': cache_dir})
+    assert not outcome.failed, outcome.result
+    assert outcome.result['changed_profiles'] == ['internal-ipv6']
+
+
+def test_fusionpbx_without_password_uses_the_postgres_user(fusionpbx):
+    cluster, config, cache_dir = fusionpbx
+    outcome = run_module({'params': {'apply-register-acl': 'domains'}, 'profiles': ['internal'], 'backend': 'fusionpbx',
+                          'db_host': cluster.socket_dir, 'db_port': cluster.port, 'cache_dir': cache_dir})
+    assert not outcome.failed, outcome.result
+    assert outcome.result['profiles'] == {'internal': {'apply-register-acl': {'before': None, 'after': 'domains'}}}
+    assert [row[2:5] for row in cluster.rows() if row[0] == 'internal' and row[2] == 'apply-register-acl'] == [
+        ('apply-register-acl', 'domains', 'true')]
+
+
+def test_fusionpbx_unknown_profile_fails_without_writing(fusionpbx):
+    cluster, config, cache_dir = fusionpbx
+    before = cluster.rows()
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal', 'nope'], 'fusionpbx_config': config})
+    assert outcome.failed
+    assert 'known profiles: external, external-ipv6, internal, internal-ipv6' in outcome.result['msg']
+    assert cluster.rows() == before
+    assert len(os.listdir(cache_dir)) == 4
+
+
+def test_fusionpbx_memcache_keys_are_deleted_through_fs_cli(fusionpbx, tmp_path, monkeypatch):
+    cluster, config, cache_dir = fusionpbx
+    with open(config, 'a') as handle:
+        handle.write('cache.method = memcache\n')
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    calls = tmp_path / 'fs_cli.calls'
+    fs_cli = bin_dir / 'fs_cli'
+    fs_cli.write_text('#!/bin/sh\nprintf "%%s\\n" "$*" >> %s\necho "+OK"\n' % calls)
+    fs_cli.chmod(0o755)
+    monkeypatch.setenv('PATH', '%s:%s' % (bin_dir, os.environ.get('PATH', '')))
+    monkeypatch.setattr(sofia_param.socket, 'gethostname', lambda: 'pbx1.example.com')
+    outcome = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal'], 'fusionpbx_config': config})
+    assert not outcome.failed, outcome.result
+    assert 'memcache:pbx1.example.com:configuration:sofia.conf' in outcome.result['cache_cleared']
+    assert calls.read_text().splitlines() == [
+        '-x memcache delete pbx1.example.com:configuration:sofia.conf',
+        '-x memcache delete configuration:sofia.conf:pbx1.example.com',
+        '-x memcache delete configuration:sofia.conf']
