@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fail2ban_jail module run through AnsibleModule with patched arguments."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import stat
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.voipguard.pbx.plugins.modules import fail2ban_jail
+
+
+class ExitJson(Exception):
+    pass
+
+
+class FailJson(Exception):
+    pass
+
+
+def _exit_json(self, **kwargs):  # pylint: disable=unused-argument
+    kwargs.setdefault('changed', False)
+    raise ExitJson(kwargs)
+
+
+def _fail_json(self, **kwargs):  # pylint: disable=unused-argument
+    kwargs['failed'] = True
+    raise FailJson(kwargs)
+
+
+@pytest.fixture
+def run(monkeypatch, tmp_path):
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
+    module_tmp = tmp_path / 'module-tmp'
+    module_tmp.mkdir()
+
+    def _run(args, check_mode=False, diff=False):
+        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(module_tmp))
+        with patch_module_args(args):
+            with pytest.raises((ExitJson, FailJson)) as outcome:
+                fail2ban_jail.main()
+        return outcome.value.args[0]
+    return _run
+
+
+@pytest.fixture
+def jail_local(tmp_path, fixture_text):
+    path = tmp_path / 'jail.local'
+    path.write_bytes(fixture_text('fusionpbx-jail.local').encode('utf-8'))
+    return path
+
+
+def test_check_mode_predicts_and_leaves_file_untouched(run, jail_local):
+    before = jail_local.read_bytes()
+    result = run(dict(path=str(jail_local), name='freeswitch', settings={'bantime': '1h', 'maxretry': 3}),
+                 check_mode=True, diff=True)
+    assert result['changed'] is True
+    assert result['changed_keys'] == ['bantime', 'maxretry']
+    assert result['section'] == 'freeswitch'
+    assert jail_local.read_bytes() == before
+    assert result['diff']['before'] == before.decode('utf-8')
+    assert 'bantime  = 1h\n' in result['diff']['after']
+    assert result['diff']['before_header'] == result['diff']['after_header'] == str(jail_local)
+    real = run(dict(path=str(jail_local), name='freeswitch', settings={'bantime': '1h', 'maxretry': 3}))
+    assert real['changed'] is True
+    assert jail_local.read_text() == result['diff']['after']
+
+
+def test_second_run_is_not_changed(run, jail_local):
+    args = dict(path=str(jail_local), name='DEFAULT', list_mode='add',
+                settings={'ignoreip': ['203.0.113.9', '192.0.2.10'], 'findtime': '15m'})
+    first = run(args)
+    assert first['changed'] is True
+    assert first['changed_keys'] == ['ignoreip', 'findtime']
+    content = jail_local.read_bytes()
+    second = run(args)
+    assert second['changed'] is False
+    assert second['changed_keys'] == []
+    assert jail_local.read_bytes() == content
+    assert not run(args, check_mode=True)['changed']
+
+
+def test_backup_file_created_with_old_content(run, jail_local):
+    before = jail_local.read_bytes()
+    result = run(dict(path=str(jail_local), name='nginx-dos', state='absent', backup=True))
+    assert result['changed'] is True
+    backup = result['backup_file']
+    assert os.path.dirname(backup) == str(jail_local.parent)
+    with open(backup, 'rb') as handle:
+        assert handle.read() == before
+    assert b'[nginx-dos]' not in jail_local.read_bytes()
+    assert 'backup_file' not in run(dict(path=str(jail_local), name='nginx-dos', state='absent', backup=True))
+
+
+def test_creates_file_with_mode(run, tmp_path):
+    path = tmp_path / 'jail.d' / 'freeswitch.local'
+    path.parent.mkdir()
+    args = dict(path=str(path), name='freeswitch', mode='0640', settings={'enabled': True, 'maxretry': 5})
+    assert run(args, check_mode=True)['changed'] is True
+    assert not path.exists()
+    result = run(args)
+    assert result['changed'] is True
+    assert path.read_text() == '[freeswitch]\nenabled = true\nmaxretry = 5\n'
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert run(args)['changed'] is False
+    assert os.listdir(str(path.parent)) == ['freeswitch.local']  # no temp file left
+
+
+def test_missing_file_without_create_fails(run, tmp_path):
+    path = tmp_path / 'jail.local'
+    result = run(dict(path=str(path), name='sshd', create=False, settings={'enabled': True}))
+    assert result['failed'] and 'does not exist' in result['msg']
+    assert not path.exists()
+    assert run(dict(path=str(path), name='sshd', state='absent'))['changed'] is False
+
+
+@pytest.mark.parametrize('settings_, words', [
+    ({'bantime': 'soon'}, ["'bantime'", "'soon'"]),
+    ({'ignoreip': ['192.0.2.1', '192.0.2.300']}, ["'ignoreip'", "'192.0.2.300'"]),
+    ({'failregex': 'x\n[evil]'}, ["'failregex'", 'line break']),
+])
+def test_invalid_settings_fail_and_file_is_byte_identical(run, jail_local, settings_, words):
+    before = jail_local.read_bytes()
+    result = run(dict(path=str(jail_local), name='freeswitch', settings=settings_))
+    assert result['failed']
+    for word in words:
+        assert word in result['msg']
+    assert jail_local.read_bytes() == before
+
+
+def test_duplicate_section_fails_naming_lines(run, tmp_path):
+    path = tmp_path / 'jail.local'
+    path.write_text('[sshd]\nenabled = true\n\n[sshd]\nport = ssh\n')
+    result = run(dict(path=str(path), name='sshd', settings={'enabled': False}))
+    assert result['failed'] and 'lines 1, 4' in result['msg']
+    assert path.read_text() == '[sshd]\nenabled = true\n\n[sshd]\nport = ssh\n'
+
+
+# ---------------------------------------------------------------- validation by fail2ban itself
+def test_validate_accepts_good_change(run, fail2ban_config_dir, tmp_path):
+    path = fail2ban_config_dir / 'jail.local'
+    log = tmp_path / 'pbx.log'
+    result = run(dict(path=str(path), name='freeswitch', validate=True, settings={
+        'enabled': True, 'filter': 'freeswitch', 'backend': 'polling', 'logpath': str(log),
+        'port': '5060,5061', 'maxretry': 5, 'bantime': '1h', 'ignoreip': ['192.0.2.0/24']}))
+    assert result['changed'] is True, result
+    assert '[freeswitch]' in path.read_text()
+
+
+def test_validate_rejects_bad_change_and_leaves_file(run, fail2ban_config_dir, tmp_path):
+    path = fail2ban_config_dir / 'jail.d' / 'voip.local'
+    path.write_text('# managed by voipguard.pbx\n')
+    before = path.read_bytes()
+    result = run(dict(path=str(path), name='voip-scanners', validate=True, settings={
+        'enabled': True, 'filter': 'no-such-filter', 'backend': 'polling', 'logpath': str(tmp_path / 'pbx.log')}))
+    assert result['failed'], result
+    assert 'fail2ban rejected' in result['msg']
+    assert 'no-such-filter' in result['msg']
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(str(path.parent))) == ['defaults-debian.conf', 'voip.local', 'zz-unit-tests.local']
+
+
+def test_validate_path_outside_config_dir_fails(run, fail2ban_config_dir, tmp_path):
+    path = tmp_path / 'elsewhere.local'
+    result = run(dict(path=str(path), name='x', validate=True, config_dir=str(fail2ban_config_dir),
+                      settings={'enabled': False}))
+    assert result['failed'] and 'not inside config_dir' in result['msg']
+    assert not path.exists()
