@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: fail2ban_info
+short_description: Read jails, their settings, banned addresses and counters from a running fail2ban
+version_added: 0.1.0
+description:
+  - Asks the running fail2ban server, through C(fail2ban-client), for its jails and returns them as structured data
+    with their effective settings, the addresses they ban now and their failure and ban counters, plus totals over
+    the jails reported.
+  - Reads what the server runs, not the configuration files, so the result is what fail2ban really applies.
+  - Never fails because fail2ban is not running. When C(fail2ban-client) is missing or cannot talk to the server
+    (stopped, stale socket, no permission on the socket) it returns RV(running=false) and the reason.
+  - Fails only when the server answers but a command fails or prints something the module cannot read (an
+    unsupported fail2ban version); the message shows the command and its output.
+  - Works with fail2ban 0.11, 1.0 and 1.1 (Debian 11, 12, 13).
+  - Runs one C(fail2ban-client) command per value (about ten per jail, each a short Python process); use O(jails),
+    O(include_settings=false) to ask for less on hosts with many jails.
+author:
+  - voipguard.pbx contributors (@voipguard)
+options:
+  jails:
+    description:
+      - Jails to report. Default is every jail of the server.
+      - A jail the server does not have is listed in RV(missing_jails), not an error.
+    type: list
+    elements: str
+    default: []
+  include_bans:
+    description:
+      - Return the addresses each jail bans now in RV(jails[].banned).
+    type: bool
+    default: true
+  include_settings:
+    description:
+      - Return each jail's effective settings (C(maxretry), C(findtime), C(bantime), C(ignoreip), C(ignoreself),
+        C(logpath), C(actions) and the number of C(failregex)). Without them only the counters and bans are read.
+    type: bool
+    default: true
+  socket:
+    description:
+      - Socket of the fail2ban server, passed to C(fail2ban-client -s).
+      - Default is what fail2ban's own configuration says (C(/var/run/fail2ban/fail2ban.sock) on Debian).
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing to show as a diff.
+notes:
+  - Needs root (or access to fail2ban's socket), so use O(ignore:become=true).
+seealso:
+  - module: voipguard.pbx.fail2ban_ban
+'''
+
+EXAMPLES = r'''
+- name: Read fail2ban's state
+  voipguard.pbx.fail2ban_info:
+  become: true
+  register: fail2ban
+
+- name: Fail when fail2ban is down or the FreeSWITCH jail is missing
+  ansible.builtin.assert:
+    that:
+      - fail2ban.running
+      - "'freeswitch' in fail2ban.jails"
+    fail_msg: "{{ fail2ban.reason | default('the freeswitch jail is not running', true) }}"
+
+- name: Counters only, for two jails
+  voipguard.pbx.fail2ban_info:
+    jails: [freeswitch, sshd]
+    include_bans: false
+    include_settings: false
+  become: true
+  register: counters
+
+- name: Show how many addresses each jail bans
+  ansible.builtin.debug:
+    msg: "{{ item.key }}: {{ item.value.currently_banned }}"
+  loop: "{{ counters.jails | dict2items }}"
+'''
+
+RETURN = r'''
+running:
+  description: Whether a fail2ban server answered.
+  returned: always
+  type: bool
+  sample: true
+reason:
+  description: Why fail2ban is considered not running (the message of C(fail2ban-client)); V(null) when running.
+  returned: always
+  type: str
+  sample: "fail2ban is not reachable: Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?"
+version:
+  description: Version of the fail2ban server.
+  returned: always (V(null) when not running)
+  type: str
+  sample: 1.0.2
+jail_names:
+  description: Every jail the server runs, in its order.
+  returned: always
+  type: list
+  elements: str
+  sample: [freeswitch, sshd]
+missing_jails:
+  description: Jails asked for in O(jails) that the server does not run.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+jails:
+  description: The jails reported, by name.
+  returned: always
+  type: dict
+  contains:
+    currently_failed:
+      description: Addresses with failures that are not banned (yet).
+      type: int
+      sample: 2
+    total_failed:
+      description: Failures counted since the jail started.
+      type: int
+      sample: 57
+    currently_banned:
+      description: Addresses banned now.
+      type: int
+      sample: 3
+    total_banned:
+      description: Bans since the jail started.
+      type: int
+      sample: 12
+    banned:
+      description: Addresses banned now.
+      returned: when O(include_bans=true)
+      type: list
+      elements: str
+      sample: [203.0.113.7, 2001:db8::5]
+    file_list:
+      description: Log files the jail reads.
+      returned: for jails with a file backend
+      type: list
+      elements: str
+      sample: [/var/log/freeswitch/freeswitch.log]
+    journal_matches:
+      description: journald matches of the jail.
+      returned: for jails with the systemd backend
+      type: list
+      elements: str
+      sample: [_SYSTEMD_UNIT=sshd.service]
+    maxretry:
+      description: Failures within RV(jails[].findtime) that trigger a ban.
+      returned: when O(include_settings=true)
+      type: int
+      sample: 5
+    findtime:
+      description: Seconds the jail looks back for failures.
+      returned: when O(include_settings=true)
+      type: int
+      sample: 600
+    bantime:
+      description: Seconds a ban lasts; V(-1) is forever.
+      returned: when O(include_settings=true)
+      type: int
+      sample: 3600
+    ignoreip:
+      description: Whitelisted addresses, networks and DNS names, as the server normalised them.
+      returned: when O(include_settings=true)
+      type: list
+      elements: str
+      sample: [127.0.0.0/8, "::1", 192.0.2.0/24]
+    ignoreself:
+      description: Whether the host's own addresses are never banned.
+      returned: when O(include_settings=true)
+      type: bool
+      sample: true
+    logpath:
+      description: Log files monitored (empty for the systemd backend).
+      returned: when O(include_settings=true)
+      type: list
+      elements: str
+      sample: [/var/log/freeswitch/freeswitch.log]
+    actions:
+      description: Names of the jail's ban actions.
+      returned: when O(include_settings=true)
+      type: list
+      elements: str
+      sample: [iptables-allports]
+    failregex_count:
+      description: Number of failure regular expressions; V(0) means the jail can never ban on its own.
+      returned: when O(include_settings=true)
+      type: int
+      sample: 4
+  sample:
+    freeswitch:
+      currently_failed: 0
+      total_failed: 4
+      currently_banned: 1
+      total_banned: 1
+      banned: [203.0.113.7]
+      file_list: [/var/log/freeswitch/freeswitch.log]
+      maxretry: 5
+      findtime: 600
+      bantime: 3600
+      ignoreip: [127.0.0.0/8, "::1"]
+      ignoreself: true
+      logpath: [/var/log/freeswitch/freeswitch.log]
+      actions: [iptables-allports]
+      failregex_count: 4
+totals:
+  description: Sums of the counters over the jails reported.
+  returned: always
+  type: dict
+  contains:
+    currently_failed:
+      description: Sum of RV(jails[].currently_failed).
+      type: int
+    total_failed:
+      description: Sum of RV(jails[].total_failed).
+      type: int
+    currently_banned:
+      description: Sum of RV(jails[].currently_banned).
+      type: int
+    total_banned:
+      description: Sum of RV(jails[].total_banned).
+      type: int
+  sample: {currently_failed: 0, total_failed: 4, currently_banned: 1, total_banned: 1}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client import (
+    Fail2banClient,
+    Fail2banError,
+    gather_info,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            jails=dict(type='list', elements='str', default=[]),
+            include_bans=dict(type='bool', default=True),
+            include_settings=dict(type='bool', default=True),
+            socket=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    binary = module.get_bin_path('fail2ban-client')
+    if binary is None:
+        module.exit_json(changed=False, running=False, reason='fail2ban-client is not installed (not found on PATH)',
+                         version=None, jails={}, jail_names=[], missing_jails=[],
+                         totals=dict(currently_failed=0, total_failed=0, currently_banned=0, total_banned=0))
+
+    def run(argv):
+        return module.run_command(argv, environ_update=dict(LANG='C', LC_ALL='C'))
+
+    client = Fail2banClient(run, binary=binary, socket_path=module.params['socket'])
+    try:
+        info = gather_info(client, jails=module.params['jails'], include_bans=module.params['include_bans'],
+                           include_settings=module.params['include_settings'])
+    except Fail2banError as exc:
+        module.fail_json(msg=exc.message, **exc.details())
+    module.exit_json(changed=False, **info)
+
+
+if __name__ == '__main__':
+    main()
