@@ -159,10 +159,10 @@ LINUX_NFT = ("nftables-multiport", "nftables-allports")
 
 
 @pytest.mark.parametrize("case, vars_files, packages, repo_tasks", [
-    ("debian11", ["Debian.yml"], ["fail2ban", "python3-systemd", "nftables", "netbase"], ""),
-    ("debian12", ["Debian.yml"], ["fail2ban", "python3-systemd", "nftables", "netbase"], ""),
-    ("debian13", ["Debian.yml"], ["fail2ban", "python3-systemd", "nftables", "netbase"], ""),
-    ("ubuntu2404", ["Debian.yml"], ["fail2ban", "python3-systemd", "nftables", "netbase"], ""),
+    ("debian11", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
+    ("debian12", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
+    ("debian13", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
+    ("ubuntu2404", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
     ("rocky9", ["RedHat.yml"], ["fail2ban-server", "python3-systemd", "nftables"], "repo-epel.yml"),
     ("alma8", ["RedHat.yml"], ["fail2ban-server", "python3-systemd", "nftables"], "repo-epel.yml"),
     ("leap156", ["Suse.yml"], ["fail2ban", "python3-systemd", "nftables"], "repo-suse.yml"),
