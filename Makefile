@@ -1,0 +1,111 @@
+# voipguard.pbx developer and CI entry points. `make help` lists the targets.
+# Everything runs from the pinned toolchain in .venv; the collection is seen by Ansible and Python
+# as voipguard.pbx through .cache/collections/ansible_collections/voipguard/pbx -> this directory.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# Targets run one after another, in the order given: `make test` stops at the first failure.
+.NOTPARALLEL:
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+CACHE := $(CURDIR)/.cache
+COLLECTIONS_DIR := $(CACHE)/collections
+
+export PATH := $(VENV)/bin:$(PATH)
+export VIRTUAL_ENV := $(VENV)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
+export PYTHONPATH := $(COLLECTIONS_DIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+export PYTHON VENV COLLECTIONS_DIR
+export ANSIBLE_NOCOWS := 1
+
+# Debian package:command pairs each step needs on the host (installed as root on Debian).
+HOST_PACKAGES_BASE := git:git python3-venv:true ca-certificates:true
+HOST_PACKAGES_UNIT := fail2ban:fail2ban-regex sip-tester:sipp
+HOST_PACKAGES_SANITY := shellcheck:shellcheck
+HOST_PACKAGES_IMAGES := debootstrap:debootstrap
+HOST_PACKAGES_DOCKER := docker.io:docker
+HOST_PACKAGES := $(HOST_PACKAGES_BASE) $(HOST_PACKAGES_UNIT) $(HOST_PACKAGES_SANITY) $(HOST_PACKAGES_IMAGES) $(HOST_PACKAGES_DOCKER)
+
+# Scenarios `make molecule-all` runs: every molecule/<name>/molecule.yml except MOLECULE_SKIP
+# (scenarios that need what this machine lacks, such as public images from a registry).
+MOLECULE_SKIP ?= public_images
+MOLECULE_SCENARIOS ?= $(filter-out $(MOLECULE_SKIP),$(patsubst molecule/%/molecule.yml,%,$(sort $(wildcard molecule/*/molecule.yml))))
+SCENARIO ?=
+
+.PHONY: help host-packages venv collections docker images lint sanity unit molecule molecule-all \
+	test demo demo-clean bench changelog build clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-14s %s\n", $$1, $$2 }'
+
+host-packages: ## Install every Debian package the tests need (root on Debian)
+	@scripts/host-packages.sh $(HOST_PACKAGES)
+
+venv: ## Build .venv from requirements-dev.txt (only when it changed)
+	@scripts/host-packages.sh $(HOST_PACKAGES_BASE)
+	@scripts/venv.sh
+
+collections: venv ## Make voipguard.pbx and its dependency collections visible (Galaxy, else the PyPI bundle)
+	@scripts/collections.sh
+
+docker: ## Make sure a Docker engine answers (installs and starts one as root on Debian)
+	@scripts/docker-engine.sh
+
+images: docker ## Build the systemd and SIP client container images (cached by input hash)
+	@scripts/host-packages.sh $(HOST_PACKAGES_IMAGES)
+	@molecule/resources/images/build.sh
+
+lint: collections ## yamllint and ansible-lint (production profile) over the repository
+	@echo "==> lint: yamllint"
+	@yamllint --strict .
+	@echo "==> lint: ansible-lint"
+	@ansible-lint --profile production
+	@echo "==> lint: passed"
+
+sanity: collections ## ansible-test sanity on a copy of the collection (tracked and new files)
+	@scripts/host-packages.sh $(HOST_PACKAGES_SANITY)
+	@scripts/sanity.sh
+
+unit: collections ## pytest tests/unit and tests/filters
+	@scripts/host-packages.sh $(HOST_PACKAGES_UNIT)
+	@echo "==> unit: pytest tests/unit tests/filters"
+	@python -m pytest -q tests/unit tests/filters
+
+molecule: collections images ## molecule test -s $(SCENARIO)
+	@test -n "$(SCENARIO)" || { echo "ERROR: name a scenario: make molecule SCENARIO=<name> (found: $(MOLECULE_SCENARIOS))" >&2; exit 1; }
+	@test -f molecule/$(SCENARIO)/molecule.yml || { echo "ERROR: no scenario molecule/$(SCENARIO)/molecule.yml" >&2; exit 1; }
+	@echo "==> molecule: test -s $(SCENARIO)"
+	@start=$$SECONDS; molecule test -s $(SCENARIO); echo "==> molecule: $(SCENARIO) passed in $$((SECONDS - start))s"
+
+molecule-all: collections images ## molecule test for every scenario in MOLECULE_SCENARIOS
+	@test -n "$(strip $(MOLECULE_SCENARIOS))" || { echo "ERROR: no molecule scenarios found under molecule/" >&2; exit 1; }
+	@echo "==> molecule-all: $(MOLECULE_SCENARIOS) (skipped here: $(MOLECULE_SKIP))"
+	@for scenario in $(MOLECULE_SCENARIOS); do \
+		$(MAKE) --no-print-directory molecule SCENARIO=$$scenario || exit 1; \
+	done
+
+test: host-packages lint sanity unit molecule-all ## Everything CI runs, stopping at the first failure
+	@echo "==> test: all passed"
+
+demo: collections images ## Bring up the demo PBX fleet and show an attack being banned
+	@scripts/demo.sh
+
+demo-clean: collections docker ## Remove the demo containers
+	@molecule destroy -s default
+
+bench: collections images ## Benchmarks (bench/run)
+	@test -x bench/run || { echo "ERROR: bench/run does not exist (or is not executable) yet" >&2; exit 1; }
+	@bench/run
+
+changelog: venv ## antsibull-changelog lint
+	@antsibull-changelog lint
+	@echo "==> changelog: fragments and changelog.yaml are valid"
+
+build: collections ## Build the collection tarball into .cache/dist
+	@ansible-galaxy collection build --force --output-path $(CACHE)/dist
+	@ls -1 $(CACHE)/dist/*.tar.gz
+
+clean: ## Remove .cache (images and .venv are kept)
+	rm -rf $(CACHE)
