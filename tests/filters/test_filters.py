@@ -38,11 +38,24 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FILTER_DIR = REPO_ROOT / "roles" / "freeswitch" / "files" / "filter.d"
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-FILTER_NAMES = ("voipguard-freeswitch", "voipguard-freeswitch-ip")
-# Every filter is checked against every format family.
-FORMAT_FAMILIES = ("freeswitch-1.10.6", "freeswitch-1.10.7", "syslog", "old-warn-sofia", "crafted")
+# Format families each filter must have a sample file for.
+FREESWITCH_FORMATS = ("freeswitch-1.10.6", "freeswitch-1.10.7", "syslog", "old-warn-sofia", "crafted")
+# filter name -> (role whose files/filter.d ships it, format families)
+FILTERS = {
+    "voipguard-freeswitch": ("freeswitch", FREESWITCH_FORMATS),
+    "voipguard-freeswitch-ip": ("freeswitch", FREESWITCH_FORMATS),
+    "voipguard-fusionpbx": ("fusionpbx", ("syslog", "rsyslog-rfc3339", "crafted")),
+    "voipguard-fusionpbx-mac": ("fusionpbx", ("nginx-access", "crafted")),
+    "voipguard-nginx-404": ("fusionpbx", ("nginx-access", "crafted")),
+    "voipguard-nginx-limit-req": ("fusionpbx", ("nginx-error", "crafted")),
+}
+FILTER_NAMES = tuple(FILTERS)
+
+
+def filter_source(name: str) -> Path:
+    return REPO_ROOT / "roles" / FILTERS[name][0] / "files" / "filter.d" / (name + ".conf")
+
 # Where fail2ban's own filter.d lives (Debian, other Linux; FreeBSD).
 FAIL2BAN_FILTER_DIRS = (Path("/etc/fail2ban/filter.d"), Path("/usr/local/etc/fail2ban/filter.d"))
 STOCK_FILTER = "freeswitch.conf"
@@ -110,12 +123,16 @@ def sample_id(path: Path) -> str:
 # --- dates -------------------------------------------------------------------------------------------
 
 # Leading date of a line -> (kind, datetime in UTC, year known?). The kinds are the date templates
-# each format family must be read with.
+# each format family must be read with. A regex with a "date" group takes the date from that group
+# (nginx's access log has it in brackets after the client address).
 LEADING_DATES = (
     ("freeswitch", re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"), "%Y-%m-%d %H:%M:%S", True),
     ("freeswitch-no-year", re.compile(r"^\d{2}-\d{2} \d{2}:\d{2}:\d{2}"), "%m-%d %H:%M:%S", False),
     ("syslog", re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}"), "%b %d %H:%M:%S", False),
     ("rfc3339", re.compile(r"^\d{4}-\d{2}-\d{2}T\S+"), None, True),
+    ("nginx-error", re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}"), "%Y/%m/%d %H:%M:%S", True),
+    ("nginx-access", re.compile(r"^[^\[]*\[(?P<date>\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\]"),
+     "%d/%b/%Y:%H:%M:%S %z", True),
 )
 
 
@@ -124,10 +141,11 @@ def leading_date(line: str) -> Tuple[Optional[str], Optional[datetime.datetime],
         found = regex.match(line)
         if not found:
             continue
+        text = found.group("date") if "date" in regex.groupindex else found.group()
         if fmt is None:
-            stamp = datetime.datetime.fromisoformat(found.group())
+            stamp = datetime.datetime.fromisoformat(text)
         else:
-            stamp = datetime.datetime.strptime(re.sub(r" +", " ", found.group()), fmt)
+            stamp = datetime.datetime.strptime(re.sub(r" +", " ", text), fmt)
         if stamp.tzinfo is None:  # fail2ban-regex runs with --timezone UTC
             stamp = stamp.replace(tzinfo=datetime.timezone.utc)
         return kind, stamp.astimezone(datetime.timezone.utc), has_year
@@ -140,6 +158,8 @@ TEMPLATE_KINDS = (
     ("{^LN-BEG}Month-Day 24hour:", "freeswitch-no-year"),
     ("{^LN-BEG}MON Day 24hour:", "syslog"),
     ("{^LN-BEG}ExYear-Month-DayT24hour:", "rfc3339"),
+    ("{^LN-BEG}ExYear/Month/Day 24hour:", "nginx-error"),
+    ("^[^\\[]*\\[(Day/MON/ExYear:24hour:", "nginx-access"),
 )
 
 
@@ -184,7 +204,7 @@ def config_dir(tmp_path_factory, fail2ban_regex) -> Path:
     if (source / STOCK_FILTER).is_file():
         shutil.copy(source / STOCK_FILTER, filter_d)
     for name in FILTER_NAMES:
-        shutil.copy(FILTER_DIR / (name + ".conf"), filter_d)
+        shutil.copy(filter_source(name), filter_d)
     return base
 
 
@@ -295,8 +315,8 @@ def check_filter(fail2ban_regex: str, filter_path: Path, sample_path: Path, work
 @pytest.mark.parametrize("name", FILTER_NAMES)
 def test_every_filter_has_samples_for_every_format(name):
     present = {p.stem for p in (SAMPLES_DIR / name).glob("*.log")}
-    assert set(FORMAT_FAMILIES) <= present
-    assert (FILTER_DIR / (name + ".conf")).is_file()
+    assert set(FILTERS[name][1]) <= present
+    assert filter_source(name).is_file()
 
 
 @pytest.mark.parametrize("sample_path", sample_files(), ids=sample_id)
@@ -328,6 +348,15 @@ MUTATIONS = (
     ("voipguard-freeswitch", "old-warn-sofia", "{^LN-BEG}%%m-%%d", "{^LN-BEG}%%m/%%d"),
     ("voipguard-freeswitch-ip", "crafted", r"\[.*@%(_bare_ip_host)s\]", r"\[.*@\S+\]"),
     ("voipguard-freeswitch-ip", "syslog", "%(__pid_re)s?:", "%(__pid_re)s:"),
+    ("voipguard-fusionpbx", "syslog", "\n            ^provision attempt", "\n            = ^provision attempt"),
+    ("voipguard-fusionpbx", "crafted", "^\\s*(?:%(__hostname)s\\s+)?%(_daemon)s", "^.*%(_daemon)s"),
+    ("voipguard-fusionpbx", "rsyslog-rfc3339", "(?:\\.%%f)?(?:%%z)?", "(?:\\.%%f)?"),
+    ("voipguard-fusionpbx-mac", "nginx-access", "(?i:[^\" ]*/provision", "([^\" ]*/provision"),
+    ("voipguard-fusionpbx-mac", "crafted", "^<ADDR> \\S+ .*?\\[\\]", "^.*<ADDR> \\S+ .*?\\[\\]"),
+    ("voipguard-nginx-404", "nginx-access", '" 404\\s', '" 40\\d'),
+    ("voipguard-nginx-404", "nginx-access", "(?: HTTP/[0-9.]+)?", " HTTP/[0-9.]+"),
+    ("voipguard-nginx-limit-req", "nginx-error", "limiting (?:requests, excess", "limiting (?:requests, (?:dry run, )?excess"),
+    ("voipguard-nginx-limit-req", "crafted", "client: <ADDR>,", ".*client: <ADDR>,"),
 )
 
 
