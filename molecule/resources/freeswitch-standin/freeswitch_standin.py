@@ -24,11 +24,14 @@ import re
 import secrets
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import quoteattr
 
 __metaclass__ = type
 
@@ -37,6 +40,8 @@ DEFAULT_LOG_FILE = "/var/log/freeswitch/freeswitch.log"
 DEFAULT_CONTROL_SOCKET = "/run/freeswitch/standin.sock"
 DEFAULTS_FILE = "/etc/default/freeswitch-standin"
 DEFAULT_VERSION = "1.10.12"
+DEFAULT_FUSIONPBX_CONFIG = "/etc/fusionpbx/config.conf"
+SETTINGS_SOURCES = ("xml", "fusionpbx")
 
 # ---------------------------------------------------------------------------------------------
 # Versions and line numbers
@@ -405,6 +410,151 @@ class XmlProfileSource:
                 params = [(param.get("name", ""), param.get("value", "")) for param in settings.iter("param")]
                 profiles[name] = ProfileSettings(name, params, source=path)
         return profiles
+
+
+
+class FusionPbxError(ValueError):
+    """sofia.conf cannot be generated from FusionPBX's database (reloadxml/rescan answer -ERR)."""
+
+
+def parse_fusionpbx_config(text):
+    """key = value lines of /etc/fusionpbx/config.conf (FusionPBX 5) -> dict."""
+    values = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;" or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip()
+    return values
+
+
+# What FusionPBX's Lua xml_handler (configuration/sofia.conf.lua) selects: enabled settings of the
+# enabled profiles meant for this host. The casts accept the text 'true' of older schemas and the
+# boolean columns of newer ones.
+FUSIONPBX_SOFIA_QUERY = """SELECT coalesce(json_agg(json_build_array(p.sip_profile_name, s.sip_profile_setting_name,
+       s.sip_profile_setting_value) ORDER BY p.sip_profile_name, s.sip_profile_setting_name, s.sip_profile_setting_uuid), '[]')
+FROM v_sip_profiles AS p JOIN v_sip_profile_settings AS s ON s.sip_profile_uuid = p.sip_profile_uuid
+WHERE s.sip_profile_setting_enabled::text = 'true' AND p.sip_profile_enabled::text = 'true'
+  AND (p.sip_profile_hostname = :'hostname' OR p.sip_profile_hostname IS NULL OR p.sip_profile_hostname = '');
+"""
+
+
+class FusionPbxProfileSource:
+    """Sofia profile settings the way FreeSWITCH gets them on a FusionPBX host.
+
+    FusionPBX answers FreeSWITCH's request for sofia.conf with its Lua xml_handler: it returns the
+    cached document when the cache holds one, otherwise it builds it from v_sip_profiles and
+    v_sip_profile_settings and caches it. So a database change is invisible until that cache entry
+    is deleted, and the XML files under sip_profiles/ are not read at all. The file cache stores the
+    key '<hostname>:configuration:sofia.conf' as a file named after it with ':' turned into '.'.
+
+    dynamic: FreeSWITCH asks the xml_handler again on every `sofia profile <name> rescan`, not only
+    on reloadxml, so StandIn.rescan fetches through load() once more.
+    """
+
+    dynamic = True
+
+    def __init__(self, config_path=DEFAULT_FUSIONPBX_CONFIG, hostname=None, psql="psql",
+                 cache_key_format="{hostname}:configuration:sofia.conf"):
+        self.config_path = config_path
+        self.hostname = hostname or socket.gethostname()
+        self.psql = psql
+        self.cache_key_format = cache_key_format
+
+    def config(self):
+        try:
+            with open(self.config_path, encoding="utf-8") as handle:
+                return parse_fusionpbx_config(handle.read())
+        except OSError as error:
+            raise FusionPbxError("cannot read FusionPBX config %s: %s" % (self.config_path, error))
+
+    def cache_path(self, config=None):
+        config = self.config() if config is None else config
+        key = self.cache_key_format.format(hostname=self.hostname)
+        return os.path.join(config.get("cache.location") or "/var/cache/fusionpbx", key.replace(":", "."))
+
+    def query(self, config):
+        """[(profile, setting, value)] of the enabled settings, through the host's psql."""
+        argv = [self.psql, "-X", "-q", "-A", "-t", "-w", "-v", "ON_ERROR_STOP=1", "-v", "hostname=%s" % self.hostname]
+        for option, key in (("-h", "database.0.host"), ("-p", "database.0.port"), ("-U", "database.0.username"),
+                            ("-d", "database.0.name")):
+            if config.get(key):
+                argv += [option, config[key]]
+        env = dict(os.environ, PGCONNECT_TIMEOUT="10", PGAPPNAME="freeswitch-standin")
+        if config.get("database.0.password"):
+            env["PGPASSWORD"] = config["database.0.password"]
+        try:
+            result = subprocess.run(argv, input=FUSIONPBX_SOFIA_QUERY, env=env, cwd="/", stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, universal_newlines=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise FusionPbxError("psql failed: %s" % error)
+        if result.returncode != 0:
+            raise FusionPbxError("psql failed (rc=%d): %s" % (result.returncode, result.stderr.strip()))
+        try:
+            return [tuple(row) for row in json.loads(result.stdout.strip() or "[]")]
+        except ValueError:
+            raise FusionPbxError("psql printed no JSON: %r" % result.stdout[:200])
+
+    @staticmethod
+    def render(rows, preprocessor):
+        """The sofia.conf document, shaped like the xml_handler's (global vars expanded, as it does)."""
+        lines = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', '<document type="freeswitch/xml">',
+                 '\t<section name="configuration">', '\t\t<configuration name="sofia.conf" description="sofia Endpoint">',
+                 '\t\t\t<profiles>']
+        current = None
+        for profile, name, value in rows:
+            if profile != current:
+                if current is not None:
+                    lines += ['\t\t\t\t\t</settings>', '\t\t\t\t</profile>']
+                lines += ['\t\t\t\t<profile name=%s>' % quoteattr(profile), '\t\t\t\t\t<settings>']
+                current = profile
+            lines.append('\t\t\t\t\t\t<param name=%s value=%s/>' % (quoteattr(name or ""), quoteattr(preprocessor.expand(value or ""))))
+        if current is not None:
+            lines += ['\t\t\t\t\t</settings>', '\t\t\t\t</profile>']
+        lines += ['\t\t\t</profiles>', '\t\t</configuration>', '\t</section>', '</document>']
+        return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def write_atomically(path, text):
+        directory = os.path.dirname(path)
+        os.makedirs(directory, exist_ok=True)
+        handle, temp_path = tempfile.mkstemp(prefix=".sofia.", dir=directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as temp:
+                temp.write(text)
+            os.chmod(temp_path, 0o644)
+            os.replace(temp_path, path)
+        finally:
+            if os.path.exists(temp_path):
+                os.unlink(temp_path)
+
+    def load(self, preprocessor):
+        config = self.config()
+        path = self.cache_path(config)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text, origin = handle.read(), "fusionpbx cache %s" % path
+        except FileNotFoundError:
+            text = self.render(self.query(config), preprocessor)
+            self.write_atomically(path, text)
+            origin = "fusionpbx database (cached as %s)" % path
+        profiles = {}
+        for profile in ET.fromstring(text.encode("utf-8")).iter("profile"):
+            name = profile.get("name")
+            settings = profile.find("settings")
+            if name and settings is not None:
+                params = [(param.get("name", ""), param.get("value", "")) for param in settings.iter("param")]
+                profiles[name] = ProfileSettings(name, params, source=origin)
+        return profiles
+
+
+def make_profile_source(kind, conf_dir, fusionpbx_config=DEFAULT_FUSIONPBX_CONFIG):
+    if kind == "fusionpbx":
+        return FusionPbxProfileSource(fusionpbx_config)
+    if kind == "xml":
+        return XmlProfileSource(conf_dir)
+    raise ValueError("unknown settings source %r (choose from %s)" % (kind, ", ".join(SETTINGS_SOURCES)))
 
 
 class Directory:
@@ -918,6 +1068,12 @@ class StandIn:
         with self.lock:
             if name not in self.profiles:
                 return "Invalid Profile [%s]\n" % name
+            if getattr(self.profile_source, "dynamic", False):
+                # FusionPBX: FreeSWITCH asks the xml_handler for sofia.conf on every rescan.
+                try:
+                    self.registry.profiles = self.profile_source.load(self.registry.preprocessor)
+                except (ET.ParseError, OSError, ValueError) as error:
+                    return "-ERR [%s]\n" % error
             settings = self.registry.profiles.get(name)
             if settings is None:
                 return "-ERR cannot find config for profile %s\n" % name
@@ -1242,6 +1398,11 @@ def main(argv=None):
                         help="rotate the log at this many bytes (overrides logfile.conf.xml; 0 = never)")
     parser.add_argument("--maximum-rotate", type=int, default=None,
                         help="keep freeswitch.log.1..N on rollover (overrides logfile.conf.xml; 0 = dated names)")
+    parser.add_argument("--settings-source", default=None, choices=SETTINGS_SOURCES,
+                        help="where Sofia profile settings come from: xml (sip_profiles/*.xml, default) or fusionpbx "
+                             "(FusionPBX's database through psql, with its sofia.conf file cache)")
+    parser.add_argument("--fusionpbx-config", default=None,
+                        help="FusionPBX config.conf with database.0.* and cache.location (default %s)" % DEFAULT_FUSIONPBX_CONFIG)
     parser.add_argument("--pid-file", default=None)
     args = parser.parse_args(argv)
 
@@ -1260,7 +1421,10 @@ def main(argv=None):
     log_path = args.log_file or defaults.get("FREESWITCH_LOG_FILE") or DEFAULT_LOG_FILE
     log = FsLog(log_path, version, load_logfile_settings(conf_dir, Preprocessor(conf_dir)),
                 rollover_override=rollover, maximum_rotate_override=maximum_rotate)
-    standin = StandIn(conf_dir, log, version)
+    settings_source = args.settings_source or defaults.get("FREESWITCH_SETTINGS_SOURCE") or "xml"
+    profile_source = make_profile_source(settings_source, conf_dir,
+                                         args.fusionpbx_config or defaults.get("FUSIONPBX_CONFIG") or DEFAULT_FUSIONPBX_CONFIG)
+    standin = StandIn(conf_dir, log, version, profile_source=profile_source)
     standin.other_log("CONSOLE", "core_started", "FreeSWITCH Version %s-release~64bit (-release 64bit)\n\n"
                       "FreeSWITCH Started\nMax Sessions [1000]\nSession Rate [30]\nSQL [Enabled]" % standin.version_text)
     daemon = Daemon(standin, control)
@@ -1271,8 +1435,8 @@ def main(argv=None):
     signal.signal(signal.SIGHUP, lambda signum, frame: standin.log.hup())
     signal.signal(signal.SIGTERM, lambda signum, frame: daemon.stop_event.set())
     signal.signal(signal.SIGINT, lambda signum, frame: daemon.stop_event.set())
-    sys.stderr.write("freeswitch-standin: ready (FreeSWITCH %s log format, conf %s, log %s, control %s)\n"
-                     % (standin.version_text, conf_dir, log_path, control))
+    sys.stderr.write("freeswitch-standin: ready (FreeSWITCH %s log format, conf %s, settings from %s, log %s, control %s)\n"
+                     % (standin.version_text, conf_dir, settings_source, log_path, control))
     sys.stderr.flush()
     while not daemon.stop_event.wait(1.0):
         pass

@@ -47,7 +47,7 @@ def parse_target(text, default_port=5060):
     """'192.0.2.1', 'pbx.example.com:5080', '[2001:db8::1]:5060', '2001:db8::1' -> (host, port)."""
     text = text.strip()
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, _sep, rest = text[1:].partition("]")
         port = int(rest[1:]) if rest.startswith(":") else default_port
         return host, port
     if text.count(":") == 1:
@@ -144,7 +144,7 @@ def run_attempt(args, sipp, scenario, user, password, work_dir, number):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="sip-register", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="sip-register", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--target", required=True, help="HOST[:PORT] of the PBX (port 5060 by default)")
     parser.add_argument("--transport", choices=("udp", "tcp"), default="udp")
     parser.add_argument("--user", required=True, help="user id, or a comma-separated list (a scan)")

@@ -69,6 +69,7 @@ def _quote(text):
 def jail_status(pbx, jail):
     """Parse `fail2ban-client status <jail>` into counts and the banned list."""
     out = pbx.check_output("fail2ban-client status %s" % _quote(jail))
+
     def field(name):
         match = re.search(r"%s:\s*(.*)$" % re.escape(name), out, re.M)
         return match.group(1).strip() if match else ""

@@ -40,7 +40,7 @@ def wait_for(condition, timeout=10.0, interval=0.05, message="condition"):
 
 def free_port():
     """A port free for both UDP and TCP on every IPv4 address."""
-    for _ in range(50):
+    for _attempt in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.bind(("0.0.0.0", 0))
             port = udp.getsockname()[1]

@@ -230,7 +230,7 @@ def test_udp_retransmission_gets_the_same_answer_and_no_new_log_line(start_stand
         client.bind(("127.0.0.37", 0))
         client.settimeout(5)
         answers = []
-        for _ in range(2):
+        for _round in range(2):
             client.sendto(request, ("127.0.0.1", standin.internal_port))
             answers.append(client.recv(65535))
     assert answers[0] == answers[1]
