@@ -22,7 +22,7 @@ export ANSIBLE_NOCOWS := 1
 
 # Debian package:command pairs each step needs on the host (installed as root on Debian).
 HOST_PACKAGES_BASE := git:git python3-venv:true ca-certificates:true
-HOST_PACKAGES_UNIT := fail2ban:fail2ban-regex sip-tester:sipp
+HOST_PACKAGES_UNIT := fail2ban:fail2ban-regex sip-tester:sipp postgresql:pg_ctlcluster postgresql-client:psql
 HOST_PACKAGES_SANITY := shellcheck:shellcheck
 HOST_PACKAGES_IMAGES := debootstrap:debootstrap
 HOST_PACKAGES_DOCKER := docker.io:docker
@@ -71,7 +71,7 @@ sanity: collections ## ansible-test sanity on a copy of the collection (tracked 
 unit: collections ## pytest tests/unit and tests/filters
 	@scripts/host-packages.sh $(HOST_PACKAGES_UNIT)
 	@echo "==> unit: pytest tests/unit tests/filters"
-	@python -m pytest -q tests/unit tests/filters
+	@VOIPGUARD_REQUIRE_FAIL2BAN=1 VOIPGUARD_REQUIRE_SIPP=1 VOIPGUARD_REQUIRE_POSTGRES=1 python -m pytest -q tests/unit tests/filters
 
 molecule: collections images ## molecule test -s $(SCENARIO)
 	@test -n "$(SCENARIO)" || { echo "ERROR: name a scenario: make molecule SCENARIO=<name> (found: $(MOLECULE_SCENARIOS))" >&2; exit 1; }

@@ -302,7 +302,7 @@ def run_xml(module, params, result):
         module.fail_json(msg='no FreeSWITCH configuration directory with sip_profiles/ found in %s; set config_dir'
                          % ', '.join(sofia_profiles.DEFAULT_CONFIG_DIRS))
     plan = sofia_profiles.plan_xml_change(config_dir, module.params['profiles'], params, module.params['state'],
-                                         exclude=module.params['exclude_profiles'])
+                                          exclude=module.params['exclude_profiles'])
     result.update(config_dir=config_dir, known_profiles=plan.known_profiles, changed_profiles=plan.changed_profiles,
                   profiles=plan.changes, files=sorted(plan.files), changed=bool(plan.changes))
     if module._diff:

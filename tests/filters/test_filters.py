@@ -56,6 +56,7 @@ FILTER_NAMES = tuple(FILTERS)
 def filter_source(name: str) -> Path:
     return REPO_ROOT / "roles" / FILTERS[name][0] / "files" / "filter.d" / (name + ".conf")
 
+
 # Where fail2ban's own filter.d lives (Debian, other Linux; FreeBSD).
 FAIL2BAN_FILTER_DIRS = (Path("/etc/fail2ban/filter.d"), Path("/usr/local/etc/fail2ban/filter.d"))
 STOCK_FILTER = "freeswitch.conf"

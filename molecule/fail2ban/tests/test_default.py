@@ -100,6 +100,9 @@ def test_manual_ban_reaches_the_firewall_and_unban_removes_it(host, unban_afterw
     assert client(host, "set", "sshd", "banip", TEST_IP).rc == 0
     assert TEST_IP in banned_in_jail(host)
     assert wait_for(lambda: in_firewall(host)), host.check_output("nft list ruleset")
+    # Banned sources are dropped silently (fail2ban_nftables_blocktype), not rejected.
+    rules = [line for line in host.check_output("nft list ruleset").splitlines() if "@addr-set-sshd" in line]
+    assert rules and all(line.rstrip().endswith("drop") for line in rules), rules
 
     assert client(host, "set", "sshd", "unbanip", TEST_IP).rc == 0
     assert wait_for(lambda: not in_firewall(host)), host.check_output("nft list ruleset")

@@ -341,7 +341,7 @@ class Preprocessor:
             position = match.end()
             cmd, data = match.group(1).lower(), self.expand(match.group(2))
             if cmd in ("set", "env-set", "exec-set", "stun-set"):
-                name, _, value = data.partition("=")
+                name, _sep, value = data.partition("=")
                 if cmd == "set":
                     self.variables[name.strip()] = value.strip()
                 elif cmd == "env-set":
@@ -412,7 +412,6 @@ class XmlProfileSource:
         return profiles
 
 
-
 class FusionPbxError(ValueError):
     """sofia.conf cannot be generated from FusionPBX's database (reloadxml/rescan answer -ERR)."""
 
@@ -424,7 +423,7 @@ def parse_fusionpbx_config(text):
         line = line.strip()
         if not line or line[0] in "#;" or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         values[key.strip()] = value.strip()
     return values
 
@@ -740,9 +739,9 @@ class SipRequest:
 def parse_request(data):
     """bytes -> SipRequest, or None for responses, keep-alives and garbage."""
     text = data.decode("utf-8", errors="replace")
-    head, _, body = text.partition("\r\n\r\n")
-    if not _:
-        head, _, body = text.partition("\n\n")
+    head, _sep, body = text.partition("\r\n\r\n")
+    if not _sep:
+        head, _sep, body = text.partition("\n\n")
     lines = head.replace("\r\n", "\n").split("\n")
     match = re.match(r"^([A-Za-z]+) (\S+) SIP/2\.0$", lines[0].strip())
     if not match:
@@ -769,7 +768,7 @@ def uri_user_host(value):
     uri = match.group(1) if match else value.split(";")[0]
     uri = re.sub(r"^\s*sips?:", "", uri.strip(), flags=re.I)
     uri = uri.split(";")[0].split("?")[0]
-    user, _, hostport = uri.rpartition("@")
+    user, _sep, hostport = uri.rpartition("@")
     if hostport.startswith("["):
         host = hostport[:hostport.find("]") + 1]
     else:
@@ -892,7 +891,7 @@ class StandIn:
 
     def _purge(self):
         now = time.time()
-        for key in [key for key, (when, _) in self.transactions.items() if now - when > self.TRANSACTION_LIFETIME]:
+        for key in [key for key, (when, _response) in self.transactions.items() if now - when > self.TRANSACTION_LIFETIME]:
             del self.transactions[key]
         for nonce in [nonce for nonce, when in self.nonces.items() if now - when > 3600]:
             del self.nonces[nonce]
@@ -1033,7 +1032,7 @@ class StandIn:
     def handle_invite(self, profile, request, source_ip, source_port, transport):
         to_tag = secrets.token_hex(5)
         session_uuid = str(uuid.uuid4())
-        from_user, _ = uri_user_host(request.get("from"))
+        from_user, _host = uri_user_host(request.get("from"))
         req_user, req_host = uri_user_host(request.uri)
         channel = "sofia/%s/%s@%s" % (profile.name, from_user, req_host)
         self.other_log("NOTICE", "new_channel", "New Channel %s [%s]" % (channel, session_uuid), session_uuid)
@@ -1225,7 +1224,7 @@ class ControlServer:
     def serve(self):
         while True:
             try:
-                connection, _ = self.sock.accept()
+                connection, _address = self.sock.accept()
             except OSError:
                 return
             threading.Thread(target=self.answer, args=(connection,), daemon=True).start()
@@ -1378,7 +1377,7 @@ def read_defaults_file(path):
                 line = line.strip()
                 if not line or line.startswith("#") or "=" not in line:
                     continue
-                key, _, value = line.partition("=")
+                key, _sep, value = line.partition("=")
                 values[key.strip()] = value.strip().strip("'\"")
     except OSError:
         pass

@@ -75,7 +75,7 @@ def test_fusionpbx_ignores_edits_of_the_profile_xml(fusionpbx, attacker):
     fusionpbx.check_output("cp -p %s /root/internal.xml.orig" % path)
     try:
         fusionpbx.check_output("sed -i 's|<param name=\"log-auth-failures\" value=\"false\"/>|"
-                          "<param name=\"log-auth-failures\" value=\"true\"/>|' %s" % path)
+                               "<param name=\"log-auth-failures\" value=\"true\"/>|' %s" % path)
         assert '<param name="log-auth-failures" value="true"/>' in fusionpbx.file(path).content_string
         assert fusionpbx.check_output("fs_cli -x reloadxml").startswith("+OK")
         assert fusionpbx.check_output("fs_cli -x 'sofia profile internal rescan'").startswith("+OK")
@@ -102,8 +102,12 @@ def test_brute_force_goes_unnoticed(host, attacker):
     # The barrier (see the module docstring): an unknown user, logged whatever the profile says.
     tb.register(attacker, target, BARRIER_USER, "x", count=1, expect="403")
     assert tb.log_lines_containing(host, "Can't find user [%s@" % BARRIER_USER)
-    status = tb.wait_for(lambda: (lambda s: s if s["total_failed"] >= total_before + 1 else None)(tb.jail_status(host, JAIL)),
-                         what="fail2ban to count the unknown-user line")
+
+    def counted():
+        current = tb.jail_status(host, JAIL)
+        return current if current["total_failed"] >= total_before + 1 else None
+
+    status = tb.wait_for(counted, what="fail2ban to count the unknown-user line")
     assert status["total_failed"] == total_before + 1, "fail2ban counted failures of the brute force: %r" % status
     assert attacker_ip not in status["banned"]
     assert not tb.firewall_blocks(host, attacker_ip)

@@ -231,7 +231,7 @@ def test_ssh_bruteforce_banned_while_the_admin_session_survives(pbx, attacker, a
 
     # The admin mistypes its password more often than the limit: whitelisted, never banned.
     ignored_before = tb.ignored_in_log(pbx, SSH_JAIL, admin_address)
-    for _ in range(limit + 1):
+    for _attempt in range(limit + 1):
         assert ssh_login(admin, target, "typo") != 0
     tb.wait_for(lambda: tb.ignored_in_log(pbx, SSH_JAIL, admin_address) > ignored_before,
                 what="fail2ban to ignore the admin's SSH failures")

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from standin_helpers import REPO, RunningStandIn, sip_register, wait_for
+from standin_helpers import REPO, sip_register, wait_for
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
 
