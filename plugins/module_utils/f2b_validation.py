@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ast
 import ipaddress
 import re
 
@@ -95,14 +96,19 @@ def _check_no_control(subject, text):
         _fail(subject, text, 'contains the control character %s' % show(match.group(0)))
 
 
+def _check_one_line_string(subject, text, what):
+    """The checks every name and entry starts with: a non-empty string (a `what`), without control characters."""
+    if not isinstance(text, str):
+        raise ValidationError('%s: %s is not a string' % (subject, show(text)))
+    if not text:
+        raise ValidationError('%s: the %s is empty' % (subject, what))
+    _check_no_control(subject, text)
+
+
 def validate_section_name(name):
     """Check a section (jail) name; return it unchanged."""
     subject = 'invalid section name'
-    if not isinstance(name, str):
-        raise ValidationError('%s: %s is not a string' % (subject, show(name)))
-    if not name:
-        raise ValidationError('%s: the name is empty' % subject)
-    _check_no_control(subject, name)
+    _check_one_line_string(subject, name, 'name')
     if name != name.strip():
         _fail(subject, name, 'has leading or trailing whitespace')
     for char in '[]':
@@ -118,11 +124,7 @@ def validate_section_name(name):
 def validate_key(key, section=None):
     """Check an option name; return it unchanged."""
     subject = 'invalid key' if section is None else 'invalid key in section [%s]' % section
-    if not isinstance(key, str):
-        raise ValidationError('%s: %s is not a string' % (subject, show(key)))
-    if not key:
-        raise ValidationError('%s: the key is empty' % subject)
-    _check_no_control(subject, key)
+    _check_one_line_string(subject, key, 'key')
     if re.search(r'\s', key):
         _fail(subject, key, 'contains whitespace')
     for char in '=:':
@@ -213,7 +215,33 @@ def duration_to_seconds(text):
         terms += 1
     if not terms:
         raise ValueError('not a duration: %r' % (text,))
+    # fail2ban turns the text into an arithmetic expression and evals it; some term sequences our
+    # grammar accepts (three bare numbers: "1 2 3") do not survive that. Mirror its rewrite and
+    # refuse what would not parse, so a duration fail2ban rejects is never installed.
+    if not _fail2ban_expression_parses(stripped):
+        raise ValueError('fail2ban cannot read this duration: %r' % (text,))
     return total
+
+
+# The rewrite of fail2ban's MyTime.str2seconds (fail2ban/server/mytime.py), without the eval.
+_F2B_PREP_RE = re.compile(r'(?i)(?<=[a-z])(\d)')
+_F2B_SUBPART = r'(?i)(?<=[\d\s])(%s)\b'
+_F2B_PARTS = tuple(re.compile(_F2B_SUBPART % units) for units in (
+    r'days?|da|dd?', r'weeks?|wee?|ww?', r'months?|mon?', r'years?|yea?|yy?',
+    r'seconds?|sec?|ss?', r'minutes?|min?|mm?', r'hours?|hou?|hh?'))
+_F2B_FINI_RE = re.compile(r'(\d)\s+(\d)')
+
+
+def _fail2ban_expression_parses(text):
+    expression = _F2B_PREP_RE.sub(r' \1', text)
+    for pattern in _F2B_PARTS:
+        expression = pattern.sub('*1', expression)
+    expression = _F2B_FINI_RE.sub(r'\1+\2', expression)
+    try:
+        ast.parse(expression.strip(), mode='eval')
+    except SyntaxError:
+        return False
+    return True
 
 
 def validate_duration(text, key='duration'):
@@ -235,11 +263,7 @@ def normalize_address(text):
     fail2ban masks them, IPv4 dotted masks too) and DNS names. Raises ValidationError.
     """
     subject = 'invalid address'
-    if not isinstance(text, str):
-        raise ValidationError('%s: %s is not a string' % (subject, show(text)))
-    if not text:
-        raise ValidationError('%s: the entry is empty' % subject)
-    _check_no_control(subject, text)
+    _check_one_line_string(subject, text, 'entry')
     if text != text.strip() or re.search(r'[\s,;#%\[\]]', text):
         _fail(subject, text, 'is not an IPv4/IPv6 address, a CIDR network or a DNS name')
     try:

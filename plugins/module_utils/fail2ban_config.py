@@ -347,6 +347,18 @@ def item_identity(key, item):
     return item
 
 
+def _distinct_items(key, items):
+    """(items, identities) keeping the first of items that are the same (item_identity), in order."""
+    distinct = []
+    identities = []
+    for item in items:
+        identity = item_identity(key, item)
+        if identity not in identities:
+            distinct.append(item)
+            identities.append(identity)
+    return distinct, identities
+
+
 def _as_bool(text):
     lowered = text.lower()
     if lowered in TRUE_WORDS:
@@ -611,13 +623,7 @@ class _SectionEditor:
     def _apply_set(self, section, entry, desired):
         key = desired.key
         mode = self.list_mode
-        wanted = []
-        wanted_ids = []
-        for item in desired.items:
-            identity = item_identity(key, item)
-            if identity not in wanted_ids:
-                wanted.append(item)
-                wanted_ids.append(identity)
+        wanted, wanted_ids = _distinct_items(key, desired.items)
         if entry is None:
             if mode == 'remove' or (mode == 'add' and not wanted):
                 if mode == 'remove':
@@ -760,13 +766,7 @@ def _new_section_lines(doc, name, desired, list_mode):
             raws += _new_entry_lines('', key, [item.text], False, eol)
             expectations[lowered] = ('text', item.text)
         else:
-            items = []
-            identities = []
-            for value in item.items:
-                identity = item_identity(key, value)
-                if identity not in identities:
-                    items.append(value)
-                    identities.append(identity)
+            items, identities = _distinct_items(key, item.items)
             if item.kind == 'set' and (list_mode == 'remove' or (list_mode == 'add' and not items)):
                 if list_mode == 'remove':
                     expectations[lowered] = ('absent',)

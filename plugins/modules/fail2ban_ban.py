@@ -28,6 +28,8 @@ description:
   - Bans made this way last the jail's C(bantime) and are kept in fail2ban's database like any other ban.
 author:
   - voipguard.pbx contributors (@voipguard)
+extends_documentation_fragment:
+  - voipguard.pbx.fail2ban_client
 options:
   jail:
     description:
@@ -56,11 +58,6 @@ options:
       - Addresses per C(fail2ban-client) command.
     type: int
     default: 500
-  socket:
-    description:
-      - Socket of the fail2ban server, passed to C(fail2ban-client -s).
-      - Default is what fail2ban's own configuration says (C(/var/run/fail2ban/fail2ban.sock) on Debian).
-    type: path
 attributes:
   check_mode:
     support: full

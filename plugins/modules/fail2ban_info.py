@@ -26,6 +26,8 @@ description:
     O(include_settings=false) to ask for less on hosts with many jails.
 author:
   - voipguard.pbx contributors (@voipguard)
+extends_documentation_fragment:
+  - voipguard.pbx.fail2ban_client
 options:
   jails:
     description:
@@ -45,11 +47,6 @@ options:
         C(logpath), C(actions) and the number of C(failregex)). Without them only the counters and bans are read.
     type: bool
     default: true
-  socket:
-    description:
-      - Socket of the fail2ban server, passed to C(fail2ban-client -s).
-      - Default is what fail2ban's own configuration says (C(/var/run/fail2ban/fail2ban.sock) on Debian).
-    type: path
 attributes:
   check_mode:
     support: full

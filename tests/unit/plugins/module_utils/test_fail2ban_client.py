@@ -12,66 +12,16 @@ __metaclass__ = type
 
 import os
 import socket
+import sys
 
 import pytest
 
 from ansible_collections.voipguard.pbx.plugins.module_utils import fail2ban_client as f2b
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import ValidationError
 
-CAPTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'fail2ban_client')
-VERSIONS = ['0.11.2', '1.0.2', '1.1.0']
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..')))
 
-
-def captured(version, name):
-    """(rc, stdout, stderr) of one captured command, as the runner returns them."""
-    def read(ext):
-        with open(os.path.join(CAPTURES, version, '%s.%s' % (name, ext)), 'rb') as handle:
-            return handle.read().decode('utf-8')
-    return int(read('rc')), read('stdout'), read('stderr')
-
-
-class Replay:
-    """A runner answering fail2ban-client commands from captured outputs; records every argv."""
-
-    def __init__(self, version, answers):
-        self.version = version
-        self.answers = answers  # tuple(command) -> capture name, or a (rc, stdout, stderr) tuple
-        self.argvs = []
-
-    def __call__(self, argv):
-        self.argvs.append(list(argv))
-        command = tuple(argv[3:]) if argv[1:2] == ['-s'] else tuple(argv[1:])
-        answer = self.answers[command]
-        if isinstance(answer, tuple):
-            return answer
-        return captured(self.version, answer)
-
-
-def all_answers():
-    return {
-        ('ping',): (0, 'Server replied: pong\n', ''),
-        ('version',): 'version',
-        ('status',): 'status',
-        ('status', 'pbx-test'): 'status-pbx-test',
-        ('status', 'pbx-other'): 'status-pbx-other',
-        ('get', 'pbx-test', 'maxretry'): 'maxretry-pbx-test',
-        ('get', 'pbx-test', 'findtime'): 'findtime-pbx-test',
-        ('get', 'pbx-test', 'bantime'): 'bantime-pbx-test',
-        ('get', 'pbx-test', 'ignoreip'): 'ignoreip-pbx-test',
-        ('get', 'pbx-test', 'ignoreself'): 'ignoreself-pbx-test',
-        ('get', 'pbx-test', 'logpath'): (0, 'Current monitored log file(s):\n`- /var/log/pbx.log\n', ''),
-        ('get', 'pbx-test', 'actions'): 'actions-pbx-test',
-        ('get', 'pbx-test', 'failregex'): 'failregex-pbx-test',
-        ('get', 'pbx-test', 'banip'): 'banip-pbx-test',
-        ('get', 'pbx-other', 'maxretry'): 'maxretry-pbx-test',
-        ('get', 'pbx-other', 'findtime'): 'findtime-pbx-test',
-        ('get', 'pbx-other', 'bantime'): 'bantime-pbx-other',
-        ('get', 'pbx-other', 'ignoreip'): 'ignoreip-pbx-other',
-        ('get', 'pbx-other', 'ignoreself'): 'ignoreself-pbx-other',
-        ('get', 'pbx-other', 'logpath'): 'logpath-pbx-other',
-        ('get', 'pbx-other', 'actions'): 'actions-pbx-other',
-        ('get', 'pbx-other', 'failregex'): 'failregex-pbx-test',
-    }
+from fail2ban_captures import VERSIONS, Replay, all_answers, captured  # noqa: E402  (tests/unit is put on the path just above)
 
 
 @pytest.fixture(params=VERSIONS)

@@ -12,28 +12,9 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.voipguard.pbx.plugins.modules import fail2ban_ban
 
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-def _exit_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs.setdefault('changed', False)
-    raise ExitJson(kwargs)
-
-
-def _fail_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs['failed'] = True
-    raise FailJson(kwargs)
+from module_harness import fake_commands, run_module
 
 
 class FakeServer:
@@ -45,7 +26,7 @@ class FakeServer:
         self.jails = jails
         self.sent = []
 
-    def run_command(self, module, argv, **kwargs):  # pylint: disable=unused-argument
+    def run_command(self, argv):
         """Stands in for AnsibleModule.run_command."""
         command = argv[3:] if argv[1:2] == ['-s'] else argv[1:]
         if command[1] not in self.jails:
@@ -71,16 +52,9 @@ class FakeServer:
 
 @pytest.fixture
 def run(monkeypatch, tmp_path):
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: '/usr/bin/' + name)
-
     def _run(args, server, check_mode=False):
-        monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda module, argv, **kwargs: server.run_command(module, argv))
-        with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_tmpdir=str(tmp_path))):
-            with pytest.raises((ExitJson, FailJson)) as outcome:
-                fail2ban_ban.main()
-        return outcome.value.args[0]
+        fake_commands(monkeypatch, server.run_command)
+        return run_module(fail2ban_ban, args, check_mode=check_mode, tmpdir=tmp_path).result
     return _run
 
 

@@ -11,79 +11,34 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.voipguard.pbx.plugins.modules import fail2ban_info
 
-CAPTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'fail2ban_client', '1.0.2')
+from module_harness import fake_commands, run_module
 
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..')))
 
-class ExitJson(Exception):
-    pass
+from fail2ban_captures import Replay, all_answers  # noqa: E402  (tests/unit is put on the path just above)
 
-
-class FailJson(Exception):
-    pass
-
-
-def _exit_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs.setdefault('changed', False)
-    raise ExitJson(kwargs)
-
-
-def _fail_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs['failed'] = True
-    raise FailJson(kwargs)
-
-
-def captured(name):
-    def read(ext):
-        with open(os.path.join(CAPTURES, '%s.%s' % (name, ext))) as handle:
-            return handle.read()
-    return int(read('rc')), read('stdout'), read('stderr')
-
-
-REPLIES = {
-    ('ping',): (0, 'Server replied: pong\n', ''),
-    ('version',): 'version',
-    ('status',): 'status',
-    ('status', 'pbx-test'): 'status-pbx-test',
-    ('status', 'pbx-other'): 'status-pbx-other',
-    ('get', 'pbx-test', 'maxretry'): 'maxretry-pbx-test',
-    ('get', 'pbx-test', 'findtime'): 'findtime-pbx-test',
-    ('get', 'pbx-test', 'bantime'): 'bantime-pbx-test',
-    ('get', 'pbx-test', 'ignoreip'): 'ignoreip-pbx-test',
-    ('get', 'pbx-test', 'ignoreself'): 'ignoreself-pbx-test',
-    ('get', 'pbx-test', 'logpath'): (0, 'Current monitored log file(s):\n`- /var/log/pbx.log\n', ''),
-    ('get', 'pbx-test', 'actions'): 'actions-pbx-test',
-    ('get', 'pbx-test', 'failregex'): 'failregex-pbx-test',
-}
+VERSION = '1.0.2'
+REPLIES = all_answers()
 
 
 @pytest.fixture
 def run(monkeypatch, tmp_path):
-    """Run the module; fail2ban-client answers from `replies` (command tuple -> capture name or (rc, out, err))."""
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
-    calls = []
+    """Run the module; fail2ban-client answers from `replies` (command tuple -> capture name or (rc, out, err)).
 
+    run.calls: the fail2ban-client command lines of the last run.
+    """
     def _run(args, replies, binary='/usr/bin/fail2ban-client', check_mode=False):
-        def run_command(self, argv, **kwargs):  # pylint: disable=unused-argument
-            calls.append(list(argv))
-            command = tuple(argv[3:]) if argv[1:2] == ['-s'] else tuple(argv[1:])
-            reply = replies[command]
-            return reply if isinstance(reply, tuple) else captured(reply)
-        monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
-        monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, required=False, opt_dirs=None: binary)
-        with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_tmpdir=str(tmp_path))):
-            with pytest.raises((ExitJson, FailJson)) as outcome:
-                fail2ban_info.main()
-        return outcome.value.args[0]
-    _run.calls = calls
+        replay = Replay(VERSION, replies)
+        _run.calls = replay.argvs
+        fake_commands(monkeypatch, replay, bin_path=lambda name: binary)
+        return run_module(fail2ban_info, args, check_mode=check_mode, tmpdir=tmp_path).result
+    _run.calls = []
     return _run
 
 

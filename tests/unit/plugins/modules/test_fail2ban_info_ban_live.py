@@ -20,31 +20,12 @@ import time
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.voipguard.pbx.plugins.modules import fail2ban_ban, fail2ban_info
+
+from module_harness import run_module
 
 FAIL2BAN_ETC = '/etc/fail2ban'
 START_DEADLINE = 60  # seconds for the server to answer ping on a loaded machine
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-def _exit_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs.setdefault('changed', False)
-    raise ExitJson(kwargs)
-
-
-def _fail_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs['failed'] = True
-    raise FailJson(kwargs)
 
 
 def _require_fail2ban():
@@ -123,15 +104,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def run(monkeypatch, tmp_path):
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
-
+def run(tmp_path):
     def _run(module, args, check_mode=False):
-        with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_tmpdir=str(tmp_path))):
-            with pytest.raises((ExitJson, FailJson)) as outcome:
-                module.main()
-        return outcome.value.args[0]
+        return run_module(module, args, check_mode=check_mode, tmpdir=tmp_path).result
     return _run
 
 

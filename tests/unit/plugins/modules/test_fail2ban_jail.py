@@ -12,43 +12,18 @@ import stat
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.voipguard.pbx.plugins.modules import fail2ban_jail
 
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-def _exit_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs.setdefault('changed', False)
-    raise ExitJson(kwargs)
-
-
-def _fail_json(self, **kwargs):  # pylint: disable=unused-argument
-    kwargs['failed'] = True
-    raise FailJson(kwargs)
+from module_harness import run_module
 
 
 @pytest.fixture
-def run(monkeypatch, tmp_path):
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
+def run(tmp_path):
     module_tmp = tmp_path / 'module-tmp'
     module_tmp.mkdir()
 
     def _run(args, check_mode=False, diff=False):
-        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(module_tmp))
-        with patch_module_args(args):
-            with pytest.raises((ExitJson, FailJson)) as outcome:
-                fail2ban_jail.main()
-        return outcome.value.args[0]
+        return run_module(fail2ban_jail, args, check_mode=check_mode, diff=diff, tmpdir=module_tmp).result
     return _run
 
 

@@ -12,11 +12,10 @@ import sys
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
 from ansible_collections.voipguard.pbx.plugins.modules import sofia_param
+
+import module_harness
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..')))
 
@@ -26,35 +25,15 @@ FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'sofi
 VANILLA = ('internal.xml', 'external.xml', 'internal-ipv6.xml', 'external-ipv6.xml')
 
 
-class ModuleExit(Exception):
-    def __init__(self, result, failed):
-        super(ModuleExit, self).__init__(result.get('msg'))
-        self.result = result
-        self.failed = failed
-
-
 @pytest.fixture(autouse=True)
-def module_exits(monkeypatch, tmp_path):
-    def exit_json(self, **kwargs):
-        raise ModuleExit(kwargs, failed=False)
-
-    def fail_json(self, **kwargs):
-        raise ModuleExit(kwargs, failed=True)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+def no_fusionpbx_on_this_machine(monkeypatch, tmp_path):
     # This machine is no FusionPBX host: auto-detection must not find a real config file.
     monkeypatch.setattr(fusionpbx_db, 'DEFAULT_CONFIG_FILES', (str(tmp_path / 'no-fusionpbx' / 'config.conf'),))
 
 
 def run_module(args, check_mode=False, diff=False):
-    args = dict(args)
-    args['_ansible_check_mode'] = check_mode
-    args['_ansible_diff'] = diff
-    with patch_module_args(args):
-        with pytest.raises(ModuleExit) as exit_info:
-            sofia_param.main()
-    return exit_info.value
+    """sofia_param's outcome: .failed and .result."""
+    return module_harness.run_module(sofia_param, args, check_mode=check_mode, diff=diff)
 
 
 @pytest.fixture
