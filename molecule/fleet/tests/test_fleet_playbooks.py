@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet playbooks run for real with ansible-playbook against the scenario's inventory.
+
+One story, in order (the tests share the fleet's state and run in the order written):
+the attacker is banned by one PBX, ban_sync blocks it on the others (and changes nothing the second
+time); compliance passes without writing anything; a whitelist edited by hand on one PBX is reported
+by compliance (non-zero exit, JSON and JUnit reports) and fixed by whitelist, which also lifts the ban
+of a whitelisted address without restarting fail2ban; unban lifts the attacker's bans everywhere and
+reports where they were and why.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from xml.etree import ElementTree
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
+
+import sip_testbed as tb  # noqa: E402
+
+PBXS = ["vg-fleet-pbx11", "vg-fleet-pbx12", "vg-fleet-pbx13"]
+FIRST, EDITED = "vg-fleet-pbx11", "vg-fleet-pbx12"
+JAIL = "voipguard-freeswitch"
+CUSTOMER = "198.51.100.20"           # inside the policy whitelist 198.51.100.0/24
+STALE_ENTRY = "203.0.113.99"          # added by hand, not in the policy
+PLAYBOOK_TIMEOUT = 900
+
+# Not parametrized over hosts: each test covers the whole fleet.
+testinfra_hosts = ["docker://vg-fleet-pbx11"]
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    return dict((name, tb.container(name)) for name in PBXS)
+
+
+@pytest.fixture(scope="module")
+def attacker():
+    return tb.container("vg-fleet-attacker")
+
+
+@pytest.fixture(scope="module")
+def attacker_ip(attacker):
+    return tb.address_of(attacker)
+
+
+def run_playbook(name, *extra_vars):
+    """ansible-playbook voipguard.pbx.<name> on the scenario's inventory: (rc, output, {host: recap counts})."""
+    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "voipguard.pbx." + name]
+    for extra in extra_vars:
+        command += ["-e", extra]
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default")
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            universal_newlines=True, timeout=PLAYBOOK_TIMEOUT, check=False)
+    recap = {}
+    for match in re.finditer(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", result.stdout, re.M):
+        recap[match.group(1)] = dict(ok=int(match.group(2)), changed=int(match.group(3)),
+                                     unreachable=int(match.group(4)), failed=int(match.group(5)))
+    return result.returncode, result.stdout, recap
+
+
+def banned(pbx, jail=JAIL):
+    return tb.jail_status(pbx, jail)["banned"]
+
+
+def running_ignoreip(pbx, jail=JAIL):
+    out = pbx.check_output("fail2ban-client get %s ignoreip" % jail)
+    return [line.split("- ", 1)[1].strip() for line in out.splitlines() if "- " in line]
+
+
+def config_fingerprint(pbx):
+    """Every path under /etc/fail2ban with its mode, size, mtime and content hash."""
+    return pbx.check_output(
+        "find /etc/fail2ban -printf '%p %m %s %T@\\n' | sort; "
+        "find /etc/fail2ban -type f -print0 | sort -z | xargs -0 sha256sum")
+
+
+def fail2ban_pid(pbx):
+    return pbx.check_output("systemctl show -p MainPID --value fail2ban").strip()
+
+
+def run_compliance(tmp_path):
+    report_dir = tmp_path / "compliance"
+    rc, output, recap = run_playbook("compliance", "voipguard_compliance_report_dir=%s" % report_dir)
+    report = json.loads((report_dir / "compliance.json").read_text())
+    junit = ElementTree.parse(str(report_dir / "compliance.junit.xml")).getroot()
+    return rc, output, recap, report, junit
+
+
+def failed_cases(junit):
+    return sorted((case.get("classname"), case.get("name")) for case in junit.iter("testcase")
+                  if case.find("failure") is not None)
+
+
+def test_site_protects_every_pbx(fleet):
+    for name, pbx in fleet.items():
+        jails = pbx.check_output("fail2ban-client status")
+        assert JAIL in jails and "voipguard-freeswitch-ip" in jails and "sshd" in jails, name
+        assert int(pbx.check_output("fail2ban-client get %s maxretry" % JAIL)) == 4, name
+
+
+def test_attacker_banned_on_one_pbx(fleet, attacker, attacker_ip):
+    first = fleet[FIRST]
+    tb.register(attacker, tb.address_of(first), tb.PHONE_USER, "wrong-password", count=4, expect="403")
+    tb.wait_for(lambda: attacker_ip in banned(first), timeout=30, what="attacker banned on %s" % FIRST)
+    for name in PBXS[1:]:
+        assert attacker_ip not in banned(fleet[name]), name
+        assert not tb.firewall_blocks(fleet[name], attacker_ip), name
+
+
+def test_ban_sync_blocks_the_attacker_everywhere(fleet, attacker, attacker_ip):
+    rc, output, recap = run_playbook("ban_sync")
+    assert rc == 0, output
+    assert set(recap) >= set(PBXS), output
+    assert recap[FIRST]["changed"] == 0 and all(recap[name]["changed"] > 0 for name in PBXS[1:]), recap
+    for name, pbx in fleet.items():
+        assert attacker_ip in banned(pbx), name
+        assert tb.firewall_blocks(pbx, attacker_ip), name
+    # packets from the attacker no longer reach a PBX that never saw it fail
+    assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx13"]), tb.PHONE_USER, "x", timeout=2) == ["timeout"]
+
+
+def test_ban_sync_second_run_changes_nothing():
+    rc, output, recap = run_playbook("ban_sync")
+    assert rc == 0, output
+    assert set(recap) >= set(PBXS) and all(recap[name]["changed"] == 0 for name in PBXS), recap
+
+
+def test_compliance_passes_and_writes_nothing(fleet, tmp_path):
+    before = dict((name, config_fingerprint(pbx)) for name, pbx in fleet.items())
+    rc, output, recap, report, junit = run_compliance(tmp_path)
+    assert rc == 0, output
+    assert all(recap[name]["changed"] == 0 for name in PBXS), recap
+    assert report["summary"]["drifted"] == [] and report["summary"]["compliant"] == 3, report["summary"]
+    for name in PBXS:
+        checks = dict((check["name"], check["status"]) for check in report["hosts"][name]["checks"])
+        assert checks["fail2ban running"] == "passed" and checks["whitelist"] == "passed", checks
+        assert checks["jail voipguard-freeswitch"] == "passed" and checks["jail voipguard-freeswitch-ip"] == "passed"
+        assert checks["log-auth-failures"] == "passed" and checks["WARNING reaches the log"] == "passed", checks
+        # the probe in each host's own format (1.10.6 on pbx11, 1.10.7+ elsewhere) is matched
+        assert checks["filter matches the log format"] == "passed", report["hosts"][name]
+    assert failed_cases(junit) == [] and junit.get("failures") == "0"
+    assert "3 host(s): 3 compliant, 0 drifting" in output
+    after = dict((name, config_fingerprint(pbx)) for name, pbx in fleet.items())
+    assert after == before
+
+
+def test_whitelist_edited_by_hand_is_reported(fleet, tmp_path):
+    edited = fleet[EDITED]
+    # By hand: the customer's network dropped, an unknown address added, fail2ban reloaded; then the
+    # customer's office is banned (as it would be after a few wrong passwords).
+    edited.check_output(
+        r"sed -i -e '/^\[DEFAULT\]/,/^\[/ s|198\.51\.100\.0/24|%s|' /etc/fail2ban/jail.local" % STALE_ENTRY)
+    edited.check_output("fail2ban-client reload")
+    tb.wait_for(lambda: STALE_ENTRY in running_ignoreip(edited), what="hand-edited whitelist applied")
+    edited.check_output("fail2ban-client set %s banip %s" % (JAIL, CUSTOMER))
+    before = dict((name, config_fingerprint(pbx)) for name, pbx in fleet.items())
+
+    rc, output, recap, report, junit = run_compliance(tmp_path)
+    assert rc != 0, output
+    assert report["summary"]["drifted"] == [EDITED], report["summary"]
+    whitelist = [check for check in report["hosts"][EDITED]["checks"] if check["name"] == "whitelist"][0]
+    assert whitelist["status"] == "failed"
+    assert "not in policy: %s" % STALE_ENTRY in whitelist["message"] and "missing: 198.51.100.0/24" in whitelist["message"]
+    assert "jail.local" in whitelist["message"]
+    assert failed_cases(junit) == [(EDITED, "whitelist")]
+    suite = [suite for suite in junit.iter("testsuite") if suite.get("name") == EDITED][0]
+    assert suite.get("failures") == "1"
+    assert "DRIFT whitelist" in output
+    assert dict((name, config_fingerprint(pbx)) for name, pbx in fleet.items()) == before
+
+
+def test_whitelist_playbook_fixes_it_without_restart(fleet, attacker_ip, tmp_path):
+    edited = fleet[EDITED]
+    pid = fail2ban_pid(edited)
+    rc, output, recap = run_playbook("whitelist")
+    assert rc == 0, output
+    assert recap[EDITED]["changed"] > 0 and all(recap[name]["changed"] == 0 for name in PBXS if name != EDITED), recap
+    ignoreip = running_ignoreip(edited)
+    assert "198.51.100.0/24" in ignoreip and STALE_ENTRY not in ignoreip
+    assert STALE_ENTRY not in edited.file("/etc/fail2ban/jail.local").content_string
+    assert CUSTOMER not in banned(edited)
+    # reloaded, not restarted: same process, the attacker's ban kept
+    assert fail2ban_pid(edited) == pid
+    assert attacker_ip in banned(edited)
+
+    rc, output, _recap, report, _junit = run_compliance(tmp_path)
+    assert rc == 0 and report["summary"]["drifted"] == [], output
+
+
+def test_unban_lifts_the_ban_everywhere_and_reports_where(fleet, attacker, attacker_ip, tmp_path):
+    report_file = tmp_path / "unban.json"
+    rc, output, recap = run_playbook("unban", "unban_addresses=%s" % attacker_ip, "unban_report_file=%s" % report_file)
+    assert rc == 0, output
+    report = json.loads(report_file.read_text())[attacker_ip]
+    assert report["hosts"] == PBXS
+    where = dict((item["host"], item) for item in report["banned_on"])
+    assert all(item["jail"] == JAIL and item["filter"] == "voipguard-freeswitch" for item in where.values()), where
+    assert where[FIRST]["history"]["found"] >= 4 and "filter voipguard-freeswitch matched" in where[FIRST]["origin"]
+    for name in PBXS[1:]:
+        assert where[name]["history"]["found"] == 0 and "banip" in where[name]["origin"], where[name]
+    for name, pbx in fleet.items():
+        assert attacker_ip not in banned(pbx), name
+        assert not tb.firewall_blocks(pbx, attacker_ip), name
+    assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx13"]), tb.PHONE_USER, "x", timeout=3) == ["403"]

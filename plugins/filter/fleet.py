@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Filters of the fleet playbooks (compliance, whitelist, ban_sync). The logic lives in module_utils."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.voipguard.pbx.plugins.module_utils import compliance, fleet
+
+
+def _wrap(function):
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnsibleFilterError('voipguard.pbx.%s: %s' % (function.__name__, exc))
+    call.__name__ = function.__name__
+    return call
+
+
+def compliance_evaluate(facts, policy):
+    return compliance.evaluate_host(facts, policy)
+
+
+def compliance_report(results, generated_at=None):
+    return compliance.build_report(results, generated_at)
+
+
+def compliance_junit(report):
+    return compliance.junit_xml(report)
+
+
+def compliance_summary(report):
+    return compliance.summary_lines(report)
+
+
+def ban_union(bans_by_host, jails=None):
+    return fleet.ban_union(bans_by_host, jails)
+
+
+def ban_sync_plan(union, host_jails, whitelist_by_jail):
+    return fleet.ban_sync_plan(union, host_jails, whitelist_by_jail)
+
+
+def whitelist_difference(actual, expected):
+    return fleet.whitelist_difference(actual, expected)
+
+
+def whitelist_drift(info, expected):
+    return fleet.whitelist_drift(info, expected)
+
+
+def unban_findings(info, history, addresses):
+    return fleet.unban_findings(info, history, addresses)
+
+
+def unban_report(findings_by_host, addresses):
+    return fleet.unban_report(findings_by_host, addresses)
+
+
+class FilterModule(object):
+    def filters(self):
+        return dict((function.__name__, _wrap(function)) for function in (
+            compliance_evaluate, compliance_report, compliance_junit, compliance_summary,
+            ban_union, ban_sync_plan, whitelist_difference, whitelist_drift, unban_findings, unban_report,
+        ))

@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Compare what a PBX runs with the fleet policy, and write the result as a report and JUnit XML.
+
+Plain Python (standard library only, Python 3.9+), no Ansible import. The compliance playbook gathers
+facts read-only on every host (fail2ban_info, sofia_param and fail2ban_jail in check mode,
+freeswitch_log_check) and hands them with the policy to evaluate_host() through a filter plugin.
+
+A check's status is 'passed', 'failed' (the host drifts from policy, or could not be read) or
+'skipped' (the policy does not ask for it, or there is nothing to judge yet).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from xml.etree import ElementTree
+
+from ansible_collections.voipguard.pbx.plugins.module_utils.fleet import (
+    duration_seconds,
+    whitelist_difference,
+)
+
+PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
+CHECK_RUNNING = 'fail2ban running'
+CHECK_WHITELIST = 'whitelist'
+CHECK_SOFIA = 'log-auth-failures'
+CHECK_WARNING = 'WARNING reaches the log'
+CHECK_FILTER = 'filter matches the log format'
+CHECK_REACHABLE = 'host reachable'
+
+
+def _check(name, status, message):
+    return dict(name=name, status=status, message=message)
+
+
+def _task_error(result):
+    """The error of a registered task result, or None when it succeeded."""
+    if not isinstance(result, dict):
+        return 'not gathered'
+    if result.get('unreachable'):
+        return 'unreachable: %s' % result.get('msg', '')
+    if result.get('failed'):
+        return result.get('msg') or 'failed'
+    return None
+
+
+def check_running(info):
+    error = _task_error(info)
+    if error:
+        return _check(CHECK_RUNNING, FAILED, 'cannot read fail2ban: %s' % error)
+    if not info.get('running'):
+        return _check(CHECK_RUNNING, FAILED, info.get('reason') or 'fail2ban is not running')
+    return _check(CHECK_RUNNING, PASSED, 'fail2ban %s runs %d jail(s)' % (info.get('version'), len(info.get('jail_names', []))))
+
+
+def check_jail(info, jail):
+    """A required jail runs with the policy's maxretry, findtime and bantime."""
+    name = 'jail %s' % jail['name']
+    if not isinstance(info, dict) or not info.get('running'):
+        return _check(name, FAILED, 'fail2ban is not running')
+    facts = info.get('jails', {}).get(jail['name'])
+    if jail['name'] not in info.get('jail_names', []) or facts is None:
+        return _check(name, FAILED, 'jail %s is not active (running jails: %s)'
+                      % (jail['name'], ', '.join(info.get('jail_names', [])) or 'none'))
+    wrong = []
+    for key in ('maxretry', 'findtime', 'bantime'):
+        if jail.get(key) in (None, ''):
+            continue
+        expected = int(jail[key]) if key == 'maxretry' else duration_seconds(jail[key])
+        if facts.get(key) != expected:
+            wrong.append('%s is %s, policy %s (%s)' % (key, facts.get(key), expected, jail[key]))
+    if wrong:
+        return _check(name, FAILED, '; '.join(wrong))
+    return _check(name, PASSED, 'active: maxretry %s, findtime %ss, bantime %ss'
+                  % (facts.get('maxretry'), facts.get('findtime'), facts.get('bantime')))
+
+
+def check_whitelist(info, whitelist, jail_local=None):
+    """Every running jail's ignoreip, and the [DEFAULT] ignoreip of jail.local, equal the policy."""
+    if not isinstance(info, dict) or not info.get('running'):
+        return _check(CHECK_WHITELIST, FAILED, 'fail2ban is not running')
+    problems = []
+    for jail_name in sorted(info.get('jails', {})):
+        facts = info['jails'][jail_name]
+        if 'ignoreip' not in facts:
+            continue
+        difference = whitelist_difference(facts['ignoreip'], whitelist)
+        parts = []
+        if difference['unexpected']:
+            parts.append('not in policy: %s' % ', '.join(difference['unexpected']))
+        if difference['missing']:
+            parts.append('missing: %s' % ', '.join(difference['missing']))
+        if parts:
+            problems.append('jail %s %s' % (jail_name, '; '.join(parts)))
+    if jail_local is not None:
+        error = _task_error(jail_local)
+        if error:
+            problems.append('cannot compare jail.local: %s' % error)
+        elif jail_local.get('changed'):
+            problems.append('jail.local [DEFAULT] ignoreip differs from policy (the next reload would apply it)')
+    if problems:
+        return _check(CHECK_WHITELIST, FAILED, ' | '.join(problems))
+    return _check(CHECK_WHITELIST, PASSED, 'every jail ignores exactly the policy whitelist (%d entries)' % len(whitelist))
+
+
+def check_sofia(sofia):
+    if sofia is None:
+        return _check(CHECK_SOFIA, SKIPPED, 'policy leaves log-auth-failures alone (freeswitch_log_auth_failures false)')
+    error = _task_error(sofia)
+    if error:
+        return _check(CHECK_SOFIA, FAILED, 'cannot read the Sofia profiles: %s' % error)
+    changed = sofia.get('changed_profiles') or []
+    if changed:
+        return _check(CHECK_SOFIA, FAILED, 'log-auth-failures is not true on profile(s) %s (backend %s): '
+                      'fail2ban sees no auth failure from them' % (', '.join(changed), sofia.get('backend')))
+    return _check(CHECK_SOFIA, PASSED, 'true on every Sofia profile (backend %s)' % sofia.get('backend'))
+
+
+def check_warning(log_check, wanted=True):
+    if not wanted:
+        return _check(CHECK_WARNING, SKIPPED, 'policy leaves the log level alone (freeswitch_ensure_warning_logged false)')
+    error = _task_error(log_check)
+    if error:
+        return _check(CHECK_WARNING, FAILED, 'cannot check: %s' % error)
+    status = PASSED if log_check.get('warning_logged') else FAILED
+    return _check(CHECK_WARNING, status, log_check.get('warning_reason', ''))
+
+
+def check_filter(log_check):
+    error = _task_error(log_check)
+    if error:
+        return _check(CHECK_FILTER, FAILED, 'cannot check: %s' % error)
+    verdict = log_check.get('filter_matches')
+    if verdict is None:
+        return _check(CHECK_FILTER, SKIPPED, log_check.get('filter_reason') or 'nothing in the log to judge the format by')
+    return _check(CHECK_FILTER, PASSED if verdict else FAILED, log_check.get('filter_reason', ''))
+
+
+def evaluate_host(facts, policy):
+    """{'compliant': bool, 'checks': [...]} for one host. facts None means the host gave no facts."""
+    if not facts:
+        checks = [_check(CHECK_REACHABLE, FAILED, 'no facts gathered: the host was unreachable or failed early')]
+        return dict(compliant=False, checks=checks)
+    info = facts.get('fail2ban')
+    checks = [check_running(info)]
+    checks += [check_jail(info, jail) for jail in policy.get('jails', [])]
+    checks.append(check_whitelist(info, policy.get('whitelist', []), facts.get('jail_local')))
+    checks.append(check_sofia(facts.get('sofia') if policy.get('log_auth_failures', True) else None))
+    checks.append(check_warning(facts.get('freeswitch_log'), policy.get('warning_logged', True)))
+    checks.append(check_filter(facts.get('freeswitch_log')))
+    return dict(compliant=all(check['status'] != FAILED for check in checks), checks=checks)
+
+
+def build_report(results, generated_at=None):
+    """The fleet report. results: {host: evaluate_host(...) (plus the host's 'policy'), or None (no facts)}."""
+    results = dict((host, result if result else evaluate_host(None, {})) for host, result in results.items())
+    drifted = sorted(host for host, result in results.items() if not result['compliant'])
+    failed_checks = sum(1 for result in results.values() for check in result['checks'] if check['status'] == FAILED)
+    return dict(
+        generated_at=generated_at,
+        hosts=dict(sorted(results.items())),
+        summary=dict(hosts=len(results), compliant=len(results) - len(drifted), drifted=drifted,
+                     failed_checks=failed_checks),
+    )
+
+
+def summary_lines(report):
+    lines = []
+    for host, result in report['hosts'].items():
+        failed = [check for check in result['checks'] if check['status'] == FAILED]
+        if not failed:
+            passed = sum(1 for check in result['checks'] if check['status'] == PASSED)
+            lines.append('%s: compliant (%d checks passed)' % (host, passed))
+            continue
+        for check in failed:
+            lines.append('%s: DRIFT %s: %s' % (host, check['name'], check['message']))
+    summary = report['summary']
+    lines.append('%d host(s): %d compliant, %d drifting%s' % (
+        summary['hosts'], summary['compliant'], len(summary['drifted']),
+        (' (%s)' % ', '.join(summary['drifted'])) if summary['drifted'] else ''))
+    return lines
+
+
+def junit_xml(report, suite_name='voipguard.pbx compliance'):
+    """JUnit XML: one testsuite per host, one testcase per check (failure / skipped elements)."""
+    results = report['hosts']
+    total = sum(len(result['checks']) for result in results.values())
+    failures = sum(1 for result in results.values() for check in result['checks'] if check['status'] == FAILED)
+    skipped = sum(1 for result in results.values() for check in result['checks'] if check['status'] == SKIPPED)
+    root = ElementTree.Element('testsuites', name=suite_name, tests=str(total), failures=str(failures),
+                               errors='0', skipped=str(skipped))
+    for host, result in results.items():
+        checks = result['checks']
+        suite = ElementTree.SubElement(
+            root, 'testsuite', name=host, tests=str(len(checks)),
+            failures=str(sum(1 for check in checks if check['status'] == FAILED)), errors='0',
+            skipped=str(sum(1 for check in checks if check['status'] == SKIPPED)))
+        if report.get('generated_at'):
+            suite.set('timestamp', str(report['generated_at']))
+        for check in checks:
+            case = ElementTree.SubElement(suite, 'testcase', classname=host, name=check['name'])
+            if check['status'] == FAILED:
+                ElementTree.SubElement(case, 'failure', message=check['message'], type='drift').text = check['message']
+            elif check['status'] == SKIPPED:
+                ElementTree.SubElement(case, 'skipped', message=check['message'])
+            else:
+                ElementTree.SubElement(case, 'system-out').text = check['message']
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding='unicode') + '\n'

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""module_utils/compliance.py: a host's facts against the policy, the fleet report, JUnit XML."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+from xml.etree import ElementTree
+
+from ansible_collections.voipguard.pbx.plugins.module_utils import compliance
+
+POLICY = dict(
+    whitelist=['127.0.0.1/8', '::1', '198.51.100.0/24'],
+    jails=[dict(name='voipguard-freeswitch', maxretry=4, findtime='10m', bantime='2h'),
+           dict(name='sshd', maxretry='5', findtime='10m', bantime='1h')],
+    log_auth_failures=True,
+    warning_logged=True,
+)
+WHITELIST_RUNNING = ['127.0.0.0/8', '198.51.100.0/24', '::1']
+GOOD = dict(
+    fail2ban=dict(running=True, version='1.0.2', jail_names=['sshd', 'voipguard-freeswitch'], jails={
+        'voipguard-freeswitch': dict(maxretry=4, findtime=600, bantime=7200, ignoreip=WHITELIST_RUNNING),
+        'sshd': dict(maxretry=5, findtime=600, bantime=3600, ignoreip=WHITELIST_RUNNING),
+    }),
+    jail_local=dict(changed=False),
+    sofia=dict(changed=False, changed_profiles=[], backend='xml'),
+    freeswitch_log=dict(warning_logged=True, warning_reason='ok', filter_matches=True, filter_reason='matches'),
+)
+
+
+def statuses(result):
+    return dict((check['name'], check['status']) for check in result['checks'])
+
+
+def messages(result):
+    return dict((check['name'], check['message']) for check in result['checks'])
+
+
+def drifted(**changes):
+    facts = copy.deepcopy(GOOD)
+    for path, value in changes.items():
+        target = facts
+        keys = path.split('__')
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+    return compliance.evaluate_host(facts, POLICY)
+
+
+def test_compliant_host_passes_every_check():
+    result = compliance.evaluate_host(GOOD, POLICY)
+    assert result['compliant'] is True
+    assert statuses(result) == {
+        'fail2ban running': 'passed', 'jail voipguard-freeswitch': 'passed', 'jail sshd': 'passed',
+        'whitelist': 'passed', 'log-auth-failures': 'passed', 'WARNING reaches the log': 'passed',
+        'filter matches the log format': 'passed'}
+
+
+def test_fail2ban_down_fails_running_jails_and_whitelist():
+    result = drifted(fail2ban=dict(running=False, reason='Failed to access socket path', jails={}, jail_names=[]))
+    assert result['compliant'] is False
+    assert statuses(result)['fail2ban running'] == 'failed' and 'socket' in messages(result)['fail2ban running']
+    assert statuses(result)['jail sshd'] == 'failed' and statuses(result)['whitelist'] == 'failed'
+
+
+def test_module_failure_is_a_failed_check_not_a_crash():
+    result = drifted(fail2ban=dict(failed=True, msg='fail2ban-client: command not found'))
+    assert statuses(result)['fail2ban running'] == 'failed'
+    assert 'command not found' in messages(result)['fail2ban running']
+
+
+def test_missing_jail_and_wrong_thresholds():
+    result = drifted(fail2ban__jail_names=['sshd'])
+    assert statuses(result)['jail voipguard-freeswitch'] == 'failed'
+    assert 'not active' in messages(result)['jail voipguard-freeswitch']
+    result = drifted(**{'fail2ban__jails__voipguard-freeswitch__maxretry': 10,
+                        'fail2ban__jails__voipguard-freeswitch__bantime': 3600})
+    message = messages(result)['jail voipguard-freeswitch']
+    assert 'maxretry is 10, policy 4' in message and 'bantime is 3600, policy 7200 (2h)' in message
+
+
+def test_whitelist_drift_in_a_running_jail_and_in_jail_local():
+    result = drifted(**{'fail2ban__jails__sshd__ignoreip': ['127.0.0.0/8', '::1', '203.0.113.99'],
+                        'jail_local__changed': True})
+    assert statuses(result)['whitelist'] == 'failed'
+    message = messages(result)['whitelist']
+    assert 'jail sshd not in policy: 203.0.113.99; missing: 198.51.100.0/24' in message
+    assert 'voipguard-freeswitch' not in message and 'jail.local' in message
+
+
+def test_sofia_profiles_without_log_auth_failures():
+    result = drifted(sofia=dict(changed=True, changed_profiles=['external', 'internal'], backend='fusionpbx'))
+    assert statuses(result)['log-auth-failures'] == 'failed'
+    assert 'external, internal' in messages(result)['log-auth-failures']
+    assert statuses(drifted(sofia=dict(failed=True, msg='no sip_profiles')))['log-auth-failures'] == 'failed'
+
+
+def test_policy_switches_skip_checks():
+    policy = dict(POLICY, log_auth_failures=False, warning_logged=False)
+    result = compliance.evaluate_host(dict(GOOD, sofia=dict(changed_profiles=['internal'])), policy)
+    assert statuses(result)['log-auth-failures'] == 'skipped' and statuses(result)['WARNING reaches the log'] == 'skipped'
+    assert result['compliant'] is True
+
+
+def test_log_checks():
+    result = drifted(freeswitch_log=dict(warning_logged=False, warning_reason='map "all" without warning',
+                                         filter_matches=False, filter_reason='probe not matched'))
+    assert statuses(result)['WARNING reaches the log'] == 'failed' and statuses(result)['filter matches the log format'] == 'failed'
+    result = drifted(freeswitch_log=dict(warning_logged=True, warning_reason='', filter_matches=None, filter_reason='empty log'))
+    assert statuses(result)['filter matches the log format'] == 'skipped' and result['compliant'] is True
+
+
+def test_report_summary_junit_for_a_fleet():
+    results = dict(
+        pbx1=dict(compliance.evaluate_host(GOOD, POLICY), policy=POLICY),
+        pbx2=drifted(jail_local__changed=True, **{'fail2ban__jails__sshd__ignoreip': ['127.0.0.0/8']}),
+        pbx3=None,  # unreachable
+    )
+    report = compliance.build_report(results, '2026-01-05T10:00:00+00:00')
+    assert report['summary'] == dict(hosts=3, compliant=1, drifted=['pbx2', 'pbx3'], failed_checks=2)
+    lines = compliance.summary_lines(report)
+    assert lines[0] == 'pbx1: compliant (7 checks passed)'
+    assert lines[1].startswith('pbx2: DRIFT whitelist: jail sshd missing: 198.51.100.0/24, ::1')
+    assert lines[2].startswith('pbx3: DRIFT host reachable')
+    assert lines[-1] == '3 host(s): 1 compliant, 2 drifting (pbx2, pbx3)'
+
+    root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
+    assert root.tag == 'testsuites' and root.get('tests') == '15' and root.get('failures') == '2'
+    suites = dict((suite.get('name'), suite) for suite in root.iter('testsuite'))
+    assert suites['pbx1'].get('failures') == '0' and suites['pbx1'].get('timestamp') == '2026-01-05T10:00:00+00:00'
+    failure = suites['pbx2'].find("testcase[@name='whitelist']/failure")
+    assert failure is not None and 'missing: 198.51.100.0/24' in failure.get('message')
+    assert suites['pbx3'].find("testcase[@name='host reachable']/failure") is not None
+
+
+def test_junit_escapes_attacker_controlled_text():
+    facts = copy.deepcopy(GOOD)
+    facts['freeswitch_log'] = dict(warning_logged=True, warning_reason='', filter_matches=False,
+                                   filter_reason='missed [<x@"&]>] from ip 203.0.113.7')
+    report = compliance.build_report(dict(pbx=compliance.evaluate_host(facts, POLICY)))
+    root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
+    assert root.find(".//failure").get('message') == 'missed [<x@"&]>] from ip 203.0.113.7'
