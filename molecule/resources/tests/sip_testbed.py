@@ -162,3 +162,72 @@ def restart_jail(pbx, jail):
     """Restart a jail with no ban and no remembered failure (the log position is kept in fail2ban's database)."""
     pbx.check_output("fail2ban-client restart --unban %s" % _quote(jail))
     wait_for(lambda: pbx.run("fail2ban-client status %s" % _quote(jail)).rc == 0, what="jail %s back" % jail)
+
+
+# --- Clients running in the background, IPv6, the fail2ban service (resilience scenario) ---
+
+BACKGROUND_DIR = "/tmp/sip-register-background"
+RESULT_LINE_RE = re.compile(r"^attempt=\d+ .* result=(\S+)", re.M)
+
+
+def start_registers(client, target, user, password, source_ips, count=1, domain=SIP_DOMAIN, transport="udp", timeout=3):
+    """Start one sip-register per address of `source_ips` on `client`, all at once, and return without waiting.
+
+    Returns the run names to pass to registers_finished(). Each run sends `count` REGISTER attempts
+    from its own source address (the addresses must be on the client's interface).
+    """
+    stamp = time.monotonic_ns()
+    names = ["%s-%d" % (source.replace(":", "_"), stamp) for source in source_ips]
+    commands = []
+    for name, source in zip(names, source_ips):
+        cmd = ["sip-register", "--target", target, "--transport", transport, "--user", user, "--password", password,
+               "--count", str(count), "--timeout", str(timeout), "--source-ip", source]
+        if domain:
+            cmd += ["--domain", domain]
+        out = "%s/%s" % (BACKGROUND_DIR, name)
+        # The exit status file appears only when the run has printed everything.
+        commands.append("(%s >%s.out 2>&1; echo $? >%s.tmp; mv %s.tmp %s.rc) </dev/null >/dev/null 2>&1 &"
+                        % (" ".join(_quote(c) for c in cmd), out, out, out, out))
+    # mkdir alone first: "mkdir && A & B &" would put mkdir in A's background job, racing B's redirection.
+    client.check_output("mkdir -p %s || exit 1; %s" % (BACKGROUND_DIR, " ".join(commands)))
+    return names
+
+
+def registers_finished(client, names):
+    """{name: [status of each attempt]} once every run of start_registers() has ended, None while one runs."""
+    paths = " ".join("%s/%s.rc" % (BACKGROUND_DIR, name) for name in names)
+    if client.run("ls %s" % paths).rc != 0:
+        return None
+    return {name: RESULT_LINE_RE.findall(client.check_output("cat %s/%s.out" % (BACKGROUND_DIR, name))) for name in names}
+
+
+def secondary_addresses(host, device="eth0"):
+    """IPv4 addresses on `device` after the first one (e.g. a flood's extra source addresses)."""
+    out = host.check_output("ip -4 -o addr show dev %s" % _quote(device))
+    return re.findall(r"\binet (\S+)/\d+", out)[1:]
+
+
+def ipv6_address_of(host):
+    """The container's global IPv6 address on the test network ("" without one)."""
+    out = host.check_output("ip -6 -o addr show scope global")
+    found = re.findall(r"\binet6 ([0-9a-fA-F:]+)/\d+", out)
+    return found[0] if found else ""
+
+
+def fail2ban_main_pid(pbx):
+    """PID of the fail2ban server according to systemd (0 when it is not running)."""
+    return int(pbx.check_output("systemctl show --property MainPID --value fail2ban") or 0)
+
+
+def fail2ban_answers(pbx):
+    return pbx.run("fail2ban-client ping").rc == 0
+
+
+def running_setting(pbx, jail, name):
+    """A setting of `jail` as the running fail2ban server applies it (not as the files say)."""
+    return pbx.check_output("fail2ban-client get %s %s" % (_quote(jail), _quote(name))).strip()
+
+
+def write_text(host, path, text):
+    """Replace the content of `path` on `host` with `text`."""
+    host.check_output("printf '%%s' %s > %s" % (_quote(text), _quote(path)))
