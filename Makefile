@@ -61,7 +61,8 @@ lint: collections ## yamllint and ansible-lint (production profile) over the rep
 	@echo "==> lint: yamllint"
 	@yamllint --strict .
 	@echo "==> lint: ansible-lint"
-	@ansible-lint --profile production
+	@# A private ANSIBLE_HOME: a voipguard.pbx installed under ~/.ansible would shadow this checkout.
+	@ANSIBLE_HOME=$(CACHE)/ansible-home ansible-lint --profile production
 	@echo "==> lint: passed"
 
 sanity: collections ## ansible-test sanity on a copy of the collection (tracked and new files)
