@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`make bench`: voipguard.pbx against the stock Debian 12 fail2ban setup, measured in the same run.
+
+Benchmarks (bench/README.md explains each): ban latency through SIP, filter throughput, many bans,
+converge time. Prints medians and ratios (ours / stock) and the targets met or not; writes every
+sample as JSON to bench/results/<UTC time>/results.json (and bench/results/latest.json).
+
+Environment:
+  BENCH_QUICK=1        smoke run of about 3 minutes (fewer runs, smaller sizes, no fleet)
+  BENCH_ONLY=a,b       only these benchmarks: latency, filters, bans, converge
+  BENCH_KEEP=1         leave the containers running at the end (cleaned up by the next run)
+"""
+
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import bench_bans
+import bench_converge
+import bench_filters
+import bench_latency
+import stats
+import testbed
+
+ALL = ("latency", "filters", "bans", "converge")
+
+# Sized for about 20 minutes on an idle 2-core machine (most of it: converge and the per-ban actions).
+FULL = dict(
+    latency_runs=10,
+    filter_lines=200000, filter_runs=3, filter_formats=("1.10.7", "1.10.6"),
+    bans_plan=((1000, 2), (10000, 1)), bans_deadline=30, bans_reference_runs=2,
+    converge_one_host_runs=2, converge_fleet_runs=2, setup_noop=True,
+)
+# About 3 minutes, most of it converging the two setups once.
+QUICK = dict(
+    latency_runs=3,
+    filter_lines=20000, filter_runs=1, filter_formats=("1.10.7",),
+    bans_plan=((300, 1),), bans_deadline=20, bans_reference_runs=1,
+    converge_one_host_runs=1, converge_fleet_runs=0, setup_noop=False,
+)
+
+TARGETS = dict(latency_p95_s=0.5, attempts_after_maxretry=20, bans_10k_s=10.0)
+
+
+def load_average():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def meta(config, quick, selected):
+    def output(argv):
+        result = subprocess.run(argv, check=False, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return result.stdout.strip()
+    return dict(
+        started_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        quick=quick, benchmarks=list(selected), config=config,
+        host=dict(cores=os.cpu_count(), kernel=platform.release(), load_average_at_start=load_average(),
+                  docker=output(["docker", "version", "--format", "{{.Server.Version}}"])),
+        git=dict(commit=output(["git", "-C", testbed.ROOT, "rev-parse", "--short", "HEAD"]),
+                 dirty=bool(output(["git", "-C", testbed.ROOT, "status", "--porcelain", "--untracked-files=no"]))),
+        ansible=output(["ansible", "--version"]).splitlines()[0] if shutil.which("ansible") else None,
+    )
+
+
+def setup(work_dir, selected, noop):
+    """Network, image, the ours / stock / attacker containers; converges ours and stock (timed)."""
+    testbed.cleanup()
+    testbed.create_network()
+    testbed.build_pbx_image(work_dir)
+    testbed.log("starting vg-bench-ours, vg-bench-stock, vg-bench-attacker")
+    ours = testbed.start_systemd(testbed.PREFIX + "ours", testbed.ADDRESSES["ours"])
+    stock = testbed.start_systemd(testbed.PREFIX + "stock", testbed.ADDRESSES["stock"])
+    attacker = testbed.start_attacker() if "latency" in selected else None
+    for pbx in (ours, stock):
+        testbed.freshen_apt_cache(pbx)
+    samples = {}
+    testbed.log("converging the stock Debian setup (bench/playbooks/stock.yml)")
+    samples["stock"] = bench_converge.sample("stock.yml", testbed.write_inventory(work_dir, [stock]),
+                                             os.path.join(work_dir, "setup-stock.log"), noop=noop)
+    testbed.log("converging voipguard.pbx (bench/playbooks/ours.yml)")
+    samples["ours"] = bench_converge.sample("ours.yml", testbed.write_inventory(work_dir, [ours]),
+                                            os.path.join(work_dir, "setup-ours.log"), noop=noop)
+    versions = dict((name, pbx.out("fail2ban-client version").strip()) for name, pbx in (("ours", ours), ("stock", stock)))
+    return ours, stock, attacker, samples, versions
+
+
+def targets(results):
+    """Each target with the value measured and whether it is met (None: not measured in this run)."""
+    rows = []
+    latency = results.get("latency")
+    if latency:
+        p95 = latency["ours"]["latency_s"]["p95"]
+        rows.append(dict(target="p95 ban latency <= %.1f s" % TARGETS["latency_p95_s"], value=p95,
+                         met=p95 is not None and p95 <= TARGETS["latency_p95_s"]))
+        attempts = latency["ours"]["attempts_after_maxretry"]["p95"]
+        rows.append(dict(target="<= %d attempts after maxretry at %d/s (p95)" % (TARGETS["attempts_after_maxretry"], bench_latency.RATE),
+                         value=attempts, met=attempts is not None and attempts <= TARGETS["attempts_after_maxretry"]))
+    bans = results.get("bans")
+    if bans and "10000" in bans["sizes"]:
+        ours = bans["sizes"]["10000"]["ours"]
+        for key, label in (("ban_seconds", "applied"), ("restore_seconds", "restored")):
+            value = bench_bans.best_estimate(ours, key)
+            rows.append(dict(target="10,000 bans %s in <= %d s" % (label, TARGETS["bans_10k_s"]), value=value,
+                             extrapolated=(ours.get(key) or {}).get("median") is None,
+                             met=value is not None and value <= TARGETS["bans_10k_s"]))
+    filters = results.get("filters")
+    if filters and "1.10.7" in filters["formats"]:
+        entry = filters["formats"]["1.10.7"]["filters"]
+        both, stock = entry["ours_both_jails"], entry["stock"]
+        rows.append(dict(target="filter throughput >= stock (both our jails, 1.10.7 log) detecting every attack",
+                         value=dict(ours_lines_per_s=both["lines_per_s"], stock_lines_per_s=stock["lines_per_s"],
+                                    every_attack_detected=both["every_attack_detected"]),
+                         met=both["lines_per_s"] >= stock["lines_per_s"] and both["every_attack_detected"]))
+        # The default setup runs only the brute-force jail (the bare-IP jail is opt-in).
+        brute, truth = entry["ours_bruteforce"], filters["formats"]["1.10.7"]["truth"]
+        rows.append(dict(target="filter throughput >= stock (brute-force jail only, the default) detecting every brute-force attack",
+                         value=dict(ours_lines_per_s=brute["lines_per_s"], stock_lines_per_s=stock["lines_per_s"],
+                                    detected=brute["from_attackers"], expected=truth["expected"]["brute"]),
+                         met=brute["lines_per_s"] >= stock["lines_per_s"] and brute["from_attackers"] == truth["expected"]["brute"]
+                         and brute["from_phones"] == 0))
+    return rows
+
+
+def print_summary(results):
+    out = []
+    add = out.append
+    add("")
+    add("=" * 100)
+    add("voipguard.pbx benchmark (%s run, %s cores, load average %s at start, %s at end)"
+        % ("quick" if results["meta"]["quick"] else "full", results["meta"]["host"]["cores"],
+           results["meta"]["host"]["load_average_at_start"], results["meta"].get("load_average_at_end")))
+    add("ratios are ours / stock (times: below 1 is faster; throughput: above 1 is faster)")
+    latency = results.get("latency")
+    if latency:
+        add("")
+        add("Ban latency through SIP, attacker at %d REGISTER/s (maxretry %s)" % (bench_latency.RATE, latency["ours"]["runs"][0]["maxretry"]))
+        for key, label in (("ours", "ours, FreeSWITCH 1.10.12 log"), ("stock_1.10.6", "stock, FreeSWITCH 1.10.6 log"),
+                           ("stock_1.10.12", "stock, FreeSWITCH 1.10.12 log")):
+            entry = latency[key]
+            add("  %-32s banned %d/%d runs  latency median %s p95 %s  attempts after maxretry median %s p95 %s  answered %s"
+                % (label, entry["banned_runs"], len(entry["runs"]), stats.fmt(entry["latency_s"]["median"], " s", 3),
+                   stats.fmt(entry["latency_s"]["p95"], " s", 3), stats.fmt(entry["attempts_after_maxretry"]["median"], "", 0),
+                   stats.fmt(entry["attempts_after_maxretry"]["p95"], "", 0), stats.fmt(entry["failures_answered"]["median"], "", 0)))
+        add("  ratio latency (median) ours/stock-1.10.6: %s   attempts: %s"
+            % (stats.fmt_ratio(latency["ratio_latency_median_ours_vs_stock"]), stats.fmt_ratio(latency["ratio_attempts_median_ours_vs_stock"])))
+    filters = results.get("filters")
+    if filters:
+        add("")
+        add("Filter throughput, %d-line generated log (seed %d), fail2ban-regex of Debian 12" % (filters["lines"], filters["seed"]))
+        for log_format, entry in filters["formats"].items():
+            truth = entry["truth"]
+            add("  FreeSWITCH %s format: %d attack lines (brute force %d, bare IP %d)"
+                % (log_format, truth["attacks"], truth["expected"]["brute"], truth["expected"]["bare_ip"]))
+            for key, item in entry["filters"].items():
+                detected = ("every attack detected: %s" % item["every_attack_detected"] if "every_attack_detected" in item
+                            else "detects %d attack lines" % item["from_attackers"])
+                add("    %-18s median %s  %8d lines/s  %s, %d phone lines counted"
+                    % (key, stats.fmt(item["seconds"]["median"], " s"), item["lines_per_s"], detected, item["from_phones"]))
+            add("    ratio throughput ours/stock: brute-force jail %s, both jails %s"
+                % (stats.fmt_ratio(entry["ratio_throughput_ours_bruteforce_vs_stock"]), stats.fmt_ratio(entry["ratio_throughput_ours_both_vs_stock"])))
+    bans = results.get("bans")
+    if bans:
+        add("")
+        add("Many bans (fail2ban-client banip, %d per call; deadline %d s per phase, '~' = extrapolated from the rate)"
+            % (bans["batch"], bans["deadline_s"]))
+        for size, entry in bans["sizes"].items():
+            for setup in ("ours", "stock"):
+                item = entry[setup]
+                add("  %6s %-5s ban %s (%s/s)  restore after restart %s"
+                    % (size, setup, _time_or_estimate(item, "ban_seconds"), stats.fmt(item["ban_rate_per_s"], "", 0),
+                       _time_or_estimate(item, "restore_seconds")))
+            add("  %6s ratio ours/stock: ban %s, restore %s"
+                % (size, stats.fmt_ratio(entry["ratio_ban_ours_vs_stock"]), stats.fmt_ratio(entry["ratio_restore_ours_vs_stock"])))
+        ref = bans["reference"]
+        add("  reference, %d addresses: fail2ban with no action %s; one nft bulk add into a separate set %s"
+            % (ref["size"], stats.fmt(ref["fail2ban_without_action_seconds"]["median"], " s"),
+               stats.fmt(ref["nft_bulk_add_seconds"]["median"], " s", 3)))
+    converge = results.get("converge")
+    if converge:
+        add("")
+        add("Converge (ansible-playbook wall time, fresh containers)")
+        for key, item in converge.items():
+            if key.startswith("ratio"):
+                continue
+            add("  %-18s first run median %s (%d runs)  no-op re-run median %s  changed on re-run: %s"
+                % (key, stats.fmt(item["first_s"]["median"], " s", 1), item["first_s"]["runs"],
+                   stats.fmt(item["noop_s"]["median"], " s", 1), item["noop_changed_max"]))
+        add("  ratio ours/stock one host: first %s, no-op %s; fleet/one host (first run): %s"
+            % (stats.fmt_ratio(converge["ratio_first_ours_vs_stock"]), stats.fmt_ratio(converge["ratio_noop_ours_vs_stock"]),
+               stats.fmt_ratio(converge.get("ratio_fleet_vs_one_host_first"))))
+    add("")
+    add("Targets")
+    for row in results["targets"]:
+        value = row["value"]
+        if isinstance(value, float):
+            value = ("~" if row.get("extrapolated") else "") + "%.3f" % value
+        add("  [%s] %s: %s" % ("MET" if row["met"] else "NOT MET", row["target"], value))
+    add("")
+    add("wall time %s s; results in %s" % (results["meta"]["wall_seconds"], results["meta"]["results_file"]))
+    add("=" * 100)
+    print("\n".join(out), flush=True)
+
+
+def _time_or_estimate(item, key):
+    measured = (item.get(key) or {}).get("median")
+    if measured is not None:
+        return "%.2f s" % measured
+    estimate = item.get(key + "_extrapolated")
+    return "~%.0f s" % estimate if estimate is not None else "n/a"
+
+
+def main():
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    selected = [name.strip() for name in os.environ.get("BENCH_ONLY", ",".join(ALL)).split(",") if name.strip()]
+    unknown = [name for name in selected if name not in ALL]
+    if unknown:
+        sys.stderr.write("bench: unknown benchmark(s) %s (choose from %s)\n" % (", ".join(unknown), ", ".join(ALL)))
+        return 2
+    config = dict(QUICK if quick else FULL)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    results_dir = os.path.join(testbed.BENCH_DIR, "results", stamp)
+    os.makedirs(results_dir)
+    scratch = tempfile.mkdtemp(prefix="vg-bench-")
+    started = time.monotonic()
+    results = dict(meta=meta(config, quick, selected))
+    testbed.log("%s run of %s; logs in %s" % ("quick" if quick else "full", ", ".join(selected), results_dir))
+    try:
+        ours, stock, attacker, setup_samples, versions = setup(results_dir, selected, config["setup_noop"])
+        results["meta"]["fail2ban"] = versions
+        if "latency" in selected:
+            results["latency"] = bench_latency.run(ours, stock, attacker, config["latency_runs"])
+        if "filters" in selected:
+            results["filters"] = bench_filters.run(stock, scratch, config["filter_lines"], config["filter_runs"],
+                                                   config["filter_formats"])
+        if "bans" in selected:
+            results["bans"] = bench_bans.run(ours, stock, config["bans_plan"], config["bans_deadline"],
+                                             config["bans_reference_runs"])
+        if "converge" in selected:
+            results["converge"] = bench_converge.run(results_dir, setup_samples, config["converge_one_host_runs"],
+                                                     config["converge_fleet_runs"])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP", "") in ("", "0"):
+            testbed.cleanup()
+    results["targets"] = targets(results)
+    results["meta"]["load_average_at_end"] = load_average()
+    results["meta"]["wall_seconds"] = round(time.monotonic() - started, 1)
+    results_file = os.path.join(results_dir, "results.json")
+    results["meta"]["results_file"] = os.path.relpath(results_file, testbed.ROOT)
+    with open(results_file, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=1, sort_keys=True)
+    shutil.copyfile(results_file, os.path.join(testbed.BENCH_DIR, "results", "latest.json"))
+    print_summary(results)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except testbed.BenchError as error:
+        sys.stderr.write("bench: ERROR: %s\n" % error)
+        sys.exit(1)
