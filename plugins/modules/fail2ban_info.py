@@ -27,6 +27,7 @@ description:
 author:
   - voipguard.pbx contributors (@voipguard)
 extends_documentation_fragment:
+  - voipguard.pbx.attributes.info_module
   - voipguard.pbx.fail2ban_client
 options:
   jails:
@@ -47,13 +48,6 @@ options:
         C(logpath), C(actions) and the number of C(failregex)). Without them only the counters and bans are read.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing to show as a diff.
 notes:
   - Needs root (or access to fail2ban's socket), so use O(ignore:become=true).
 seealso:

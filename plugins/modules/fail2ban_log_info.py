@@ -22,6 +22,8 @@ description:
   - Reads the current log file only, not rotated ones. Read-only.
 author:
   - voipguard.pbx contributors (@voipguard)
+extends_documentation_fragment:
+  - voipguard.pbx.attributes.info_module
 options:
   addresses:
     description:
@@ -39,13 +41,6 @@ options:
       - fail2ban's configuration directory, to name each jail's filter.
     type: path
     default: /etc/fail2ban
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing to show as a diff.
 notes:
   - Needs root to read the log, so use O(ignore:become=true).
 seealso:

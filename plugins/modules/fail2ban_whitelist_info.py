@@ -22,6 +22,9 @@ description:
   - Read-only. Fails when fail2ban is not running.
 author:
   - voipguard.pbx contributors (@voipguard)
+extends_documentation_fragment:
+  - voipguard.pbx.attributes.info_module
+  - voipguard.pbx.fail2ban_client
 options:
   jails:
     description:
@@ -36,17 +39,6 @@ options:
       - Default is the addresses each jail bans now.
     type: list
     elements: str
-  socket:
-    description:
-      - Socket of the fail2ban server, passed to C(fail2ban-client -s).
-    type: path
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing to show as a diff.
 notes:
   - Needs root (or access to fail2ban's socket), so use O(ignore:become=true).
 seealso:

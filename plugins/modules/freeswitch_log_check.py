@@ -25,6 +25,8 @@ description:
   - When the log has no line to judge the format by, RV(filter_matches) is V(null).
 author:
   - voipguard.pbx contributors (@voipguard)
+extends_documentation_fragment:
+  - voipguard.pbx.attributes.info_module
 options:
   log_path:
     description:
@@ -61,13 +63,6 @@ options:
       - Source address of the probe line (it is never written anywhere).
     type: str
     default: 192.0.2.251
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing to show as a diff.
 notes:
   - Needs C(fail2ban-regex) (part of fail2ban) and read access to the log, so use O(ignore:become=true).
 seealso:
