@@ -544,3 +544,10 @@ def apply_bans(client, jail, addresses, state='banned', force=False, check_mode=
         done.extend(batch)
         result['batches'] += 1
     return result
+
+
+def client_for_module(module, binary):
+    """A Fail2banClient that runs fail2ban-client through an AnsibleModule, in the C locale (its output is parsed)."""
+    def run(argv):
+        return module.run_command(argv, environ_update=dict(LANG='C', LC_ALL='C'))
+    return Fail2banClient(run, binary=binary, socket_path=module.params['socket'])

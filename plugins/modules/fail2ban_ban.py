@@ -143,8 +143,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import ValidationError
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client import (
-    Fail2banClient,
     Fail2banError,
+    client_for_module,
     WhitelistedAddresses,
     apply_bans,
 )
@@ -168,10 +168,7 @@ def main():
         module.fail_json(msg='batch_size must be at least 1', **result)
     binary = module.get_bin_path('fail2ban-client', required=True)
 
-    def run(argv):
-        return module.run_command(argv, environ_update=dict(LANG='C', LC_ALL='C'))
-
-    client = Fail2banClient(run, binary=binary, socket_path=params['socket'])
+    client = client_for_module(module, binary)
     try:
         result.update(apply_bans(client, params['jail'], params['addresses'], state=params['state'],
                                  force=params['force'], check_mode=module.check_mode,

@@ -229,8 +229,8 @@ totals:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client import (
-    Fail2banClient,
     Fail2banError,
+    client_for_module,
     gather_info,
 )
 
@@ -251,10 +251,7 @@ def main():
                          version=None, jails={}, jail_names=[], missing_jails=[],
                          totals=dict(currently_failed=0, total_failed=0, currently_banned=0, total_banned=0))
 
-    def run(argv):
-        return module.run_command(argv, environ_update=dict(LANG='C', LC_ALL='C'))
-
-    client = Fail2banClient(run, binary=binary, socket_path=module.params['socket'])
+    client = client_for_module(module, binary)
     try:
         info = gather_info(client, jails=module.params['jails'], include_bans=module.params['include_bans'],
                            include_settings=module.params['include_settings'])

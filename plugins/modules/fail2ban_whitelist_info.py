@@ -104,8 +104,8 @@ missing_jails:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import ValidationError
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client import (
-    Fail2banClient,
     Fail2banError,
+    client_for_module,
 )
 from ansible_collections.voipguard.pbx.plugins.module_utils.fleet import whitelist_report
 
@@ -121,10 +121,7 @@ def main():
     )
     binary = module.get_bin_path('fail2ban-client', required=True)
 
-    def run(argv):
-        return module.run_command(argv, environ_update=dict(LANG='C', LC_ALL='C'))
-
-    client = Fail2banClient(run, binary=binary, socket_path=module.params['socket'])
+    client = client_for_module(module, binary)
     try:
         jails, missing = whitelist_report(client, jails=module.params['jails'], addresses=module.params['addresses'])
     except ValidationError as exc:
