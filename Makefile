@@ -22,7 +22,7 @@ export ANSIBLE_NOCOWS := 1
 
 # Debian package:command pairs each step needs on the host (installed as root on Debian).
 HOST_PACKAGES_BASE := git:git python3-venv:true ca-certificates:true
-HOST_PACKAGES_UNIT := fail2ban:fail2ban-regex sip-tester:sipp postgresql:pg_ctlcluster postgresql-client:psql
+HOST_PACKAGES_UNIT := fail2ban:fail2ban-regex python3-nftables:nft sip-tester:sipp postgresql:pg_ctlcluster postgresql-client:psql
 HOST_PACKAGES_SANITY := shellcheck:shellcheck
 HOST_PACKAGES_IMAGES := debootstrap:debootstrap
 HOST_PACKAGES_DOCKER := docker.io:docker

@@ -78,7 +78,7 @@ def test_sshd_jail_reads_the_journal_and_bans_with_nftables(host):
     assert "_SYSTEMD_UNIT=sshd.service" in journalmatch
     # A jail without actions would accept bans and block nothing.
     actions = client(host, "get", "sshd", "actions").stdout
-    assert "nftables-multiport" in actions, actions
+    assert "voipguard-nftables" in actions, actions
 
 
 def test_ignoreip_is_the_configured_list_plus_loopback(host):

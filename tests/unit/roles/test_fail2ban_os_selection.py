@@ -155,18 +155,18 @@ def resolved(tmp_path_factory):
     return results
 
 
-LINUX_NFT = ("nftables-multiport", "nftables-allports")
+LINUX_NFT = ("voipguard-nftables.py[blocktype=drop]", "voipguard-nftables.py[type=allports, blocktype=drop]")
 
 
 @pytest.mark.parametrize("case, vars_files, packages, repo_tasks", [
-    ("debian11", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
-    ("debian12", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
-    ("debian13", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
-    ("ubuntu2404", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "netbase"], ""),
-    ("rocky9", ["RedHat.yml"], ["fail2ban-server", "python3-systemd", "nftables"], "repo-epel.yml"),
-    ("alma8", ["RedHat.yml"], ["fail2ban-server", "python3-systemd", "nftables"], "repo-epel.yml"),
-    ("leap156", ["Suse.yml"], ["fail2ban", "python3-systemd", "nftables"], "repo-suse.yml"),
-    ("sles15", ["Suse.yml"], ["fail2ban", "python3-systemd", "nftables"], "repo-suse.yml"),
+    ("debian11", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "python3-nftables", "netbase"], ""),
+    ("debian12", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "python3-nftables", "netbase"], ""),
+    ("debian13", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "python3-nftables", "netbase"], ""),
+    ("ubuntu2404", ["Debian.yml"], ["fail2ban", "python3-systemd", "python3-pyinotify", "nftables", "python3-nftables", "netbase"], ""),
+    ("rocky9", ["RedHat.yml"], ["fail2ban-server", "python3-systemd", "nftables", "python3-nftables"], "repo-epel.yml"),
+    ("alma8", ["RedHat.yml"], ["fail2ban-server", "python3-systemd", "nftables", "python3-nftables"], "repo-epel.yml"),
+    ("leap156", ["Suse.yml"], ["fail2ban", "python3-systemd", "nftables", "python3-nftables"], "repo-suse.yml"),
+    ("sles15", ["Suse.yml"], ["fail2ban", "python3-systemd", "nftables", "python3-nftables"], "repo-suse.yml"),
 ])
 def test_linux_uses_nftables_and_the_journal_for_sshd(resolved, case, vars_files, packages, repo_tasks):
     result = resolved[case]
@@ -207,7 +207,7 @@ def test_unsupported_os_fails_naming_it(resolved):
 def test_default_policy_has_loopback_and_no_mail_by_default(resolved):
     default = resolved["debian12"]["default"]
     assert default["ignoreip"] == ["127.0.0.1/8", "::1"]
-    assert default["banaction"] == "nftables-multiport"
+    assert default["banaction"] == LINUX_NFT[0]
     assert default["bantime"] == "1h"
     assert default["maxretry"] == "5"
     assert default["bantime.increment"] == "false"
