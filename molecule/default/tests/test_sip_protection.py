@@ -121,13 +121,15 @@ def test_unknown_user_scan_banned(pbx, clients):
     limit = maxretry(pbx, BRUTEFORCE_JAIL)
     before = tb.jail_status(pbx, BRUTEFORCE_JAIL)["total_failed"]
     # Probes for users that do not exist. FreeSWITCH logs "Can't find user" (always) and, with
-    # log-auth-failures on, an auth failure too: each probe counts at least once, so at most
-    # maxretry probes get an answer.
+    # log-auth-failures on, an auth failure too: each probe counts at least once, so the scanner is
+    # cut off after at most maxretry probes, and only once the jail counted maxretry failures.
     for number in range(limit):
-        tb.register(attacker, target, "99%02d" % number, "guess", expect="403")
-        wait_failures_counted(pbx, BRUTEFORCE_JAIL, before, number + 1)
-        if attacker_ip in tb.jail_status(pbx, BRUTEFORCE_JAIL)["banned"]:
+        status = tb.register(attacker, target, "99%02d" % number, "guess")
+        if status == ["timeout"]:
             break
+        assert status == ["403"], status
+        wait_failures_counted(pbx, BRUTEFORCE_JAIL, before, number + 1)
+    assert tb.jail_status(pbx, BRUTEFORCE_JAIL)["total_failed"] - before >= limit
     tb.wait_for(lambda: attacker_ip in tb.jail_status(pbx, BRUTEFORCE_JAIL)["banned"], what="scanner banned")
     assert tb.firewall_blocks(pbx, attacker_ip)
     tb.register(attacker, target, "9999", "guess", expect="timeout")
