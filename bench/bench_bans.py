@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Many bans: ban N addresses, then restart fail2ban and time the restore, per ban action.
 
-- ours: the voipguard-freeswitch jail, nftables-allports (one element per address in an nftables set);
+- ours: the voipguard-freeswitch jail, voipguard-nftables.py[type=allports] (an nftables set filled
+  through libnftables inside fail2ban: one netlink call per address, no process);
 - stock: Debian's freeswitch jail, iptables-multiport twice (TCP and UDP: two rules per address).
 
 Both get the addresses the way voipguard.pbx.fail2ban_ban sends them: `fail2ban-client set <jail>

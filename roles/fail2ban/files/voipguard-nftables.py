@@ -28,6 +28,7 @@ import json
 import logging
 import re
 import threading
+import time
 
 try:
     from fail2ban.server.action import ActionBase
@@ -42,6 +43,9 @@ PROTOCOLS = ('tcp', 'udp', 'sctp', 'dccp', 'udplite')
 BLOCKTYPE_RE = re.compile(r'^(drop|reject|reject with icmpx type [a-z-]+)$')
 NAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]*$')
 SERVICE_RE = re.compile(r'^[a-z][a-z0-9-]*$')
+# Tickets older than this (failures read from a log backlog) are left to the actions thread, which
+# skips a ban that already ended; a fresh attack is what an immediate ban is for.
+FRESH_TICKET_SECONDS = 60
 TRUE_WORDS = ('true', 'yes', 'on', '1')
 FALSE_WORDS = ('false', 'no', 'off', '0')
 FAMILIES = (
@@ -257,13 +261,23 @@ class NftablesSetAction(ActionBase):
 
     def ban_on_ticket(self, ticket):
         """Called in the filter's thread: never raise, the ticket must still reach the jail."""
-        if not (self._started and self._spec.immediate) or getattr(ticket, 'restored', False):
+        if not (self._started and self._spec.immediate) or getattr(ticket, 'restored', False) \
+                or not self._fresh(ticket):
             return
         try:
             self._add(str(ticket.getID()))
         except Exception as error:  # pylint: disable=broad-except
             self._logSys.error('[%s] immediate ban of %s failed (the actions thread retries): %s',
                                self._jail.name, ticket.getID(), error)
+
+    def _fresh(self, ticket):
+        """Failures so recent that their ban cannot have ended before the actions thread sees them."""
+        try:
+            bantime = self._jail.actions.getBanTime()
+        except AttributeError:
+            bantime = -1
+        age = time.time() - ticket.getTime()
+        return age < FRESH_TICKET_SECONDS and (bantime < 0 or age < bantime)
 
     # -- fail2ban's action interface -----------------------------------------------------------
 

@@ -136,12 +136,16 @@ class RecordingNftables:
 
 
 class FakeTicket:
-    def __init__(self, address, restored=False):
+    def __init__(self, address, restored=False, age=0):
         self.address = address
         self.restored = restored
+        self.time = time.time() - age
 
     def getID(self):  # pylint: disable=invalid-name
         return self.address
+
+    def getTime(self):  # pylint: disable=invalid-name
+        return self.time
 
 
 class FakeJail:
@@ -174,10 +178,22 @@ def test_a_ticket_reaches_the_set_before_the_jail_queue(recorded):
     assert element_adds(recorded) == [], 'nothing is banned before the action starts'
     ban_action.start()
     jail.putFailTicket(FakeTicket('192.0.2.2'))
-    # A restored ban goes through the actions thread (it may have expired).
+    # A restored ban, or failures read from an old log backlog, go through the actions thread: it
+    # skips a ban whose bantime already ended, which then must not be in the set either.
     jail.putFailTicket(FakeTicket('192.0.2.3', restored=True))
+    jail.putFailTicket(FakeTicket('192.0.2.4', age=action.FRESH_TICKET_SECONDS + 1))
     assert element_adds(recorded) == ['add element inet f2b-table addr-set-pbx { 192.0.2.2 }']
-    assert jail.queued == ['192.0.2.1', '192.0.2.2', '192.0.2.3'], 'every ticket still reaches the jail'
+    assert jail.queued == ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'], 'every ticket still reaches the jail'
+
+
+def test_a_ticket_older_than_the_bantime_is_left_to_the_actions_thread(recorded):
+    jail = FakeJail()
+    jail.actions = type('Actions', (), {'getBanTime': lambda self: 10})()
+    ban_action = action.Action(jail, 'voipguard-nftables')
+    ban_action.start()
+    jail.putFailTicket(FakeTicket('192.0.2.8', age=20))
+    jail.putFailTicket(FakeTicket('192.0.2.9', age=1))
+    assert element_adds(recorded) == ['add element inet f2b-table addr-set-pbx { 192.0.2.9 }']
 
 
 def test_reloads_keep_one_hook_and_stop_removes_it(recorded):
