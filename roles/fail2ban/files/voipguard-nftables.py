@@ -32,12 +32,16 @@ import time
 
 try:
     from fail2ban.server.action import ActionBase
+    from fail2ban.server.utils import Utils
 except ImportError:  # the unit tests load this file without fail2ban: what ActionBase.__init__ sets
     class ActionBase(object):  # pylint: disable=too-few-public-methods
         def __init__(self, jail, name):
             self._jail = jail
             self._name = name
             self._logSys = logging.getLogger('fail2ban.%s' % self.__class__.__name__)
+
+    class Utils(object):  # pylint: disable=too-few-public-methods
+        DEFAULT_SLEEP_INTERVAL = 0.2
 
 PROTOCOLS = ('tcp', 'udp', 'sctp', 'dccp', 'udplite')
 BLOCKTYPE_RE = re.compile(r'^(drop|reject|reject with icmpx type [a-z-]+)$')
@@ -46,6 +50,14 @@ SERVICE_RE = re.compile(r'^[a-z][a-z0-9-]*$')
 # Tickets older than this (failures read from a log backlog) are left to the actions thread, which
 # skips a ban that already ended; a fresh attack is what an immediate ban is for.
 FRESH_TICKET_SECONDS = 60
+# fail2ban's filters wait for new lines in blocking waits (0.5 s with pyinotify) separated by sleeps
+# that grow by Utils.DEFAULT_SLEEP_INTERVAL (0.2 s, 0.4 s...) until the filter's sleeptime (2 s) is
+# over: a line written during a sleep waits for it to end, up to 0.6 s. With a sleeptime of one
+# blocking wait only one sleep is left per wait, and a 0.05 s step makes it short. Only the waiting
+# changes (fail2ban's own tests shorten these the same way); every loop of fail2ban checks its
+# condition a little more often.
+IMMEDIATE_FILTER_SLEEPTIME = 0.5
+IMMEDIATE_SLEEP_INTERVAL = 0.05
 TRUE_WORDS = ('true', 'yes', 'on', '1')
 FALSE_WORDS = ('false', 'no', 'off', '0')
 FAMILIES = (
@@ -241,9 +253,14 @@ class NftablesSetAction(ActionBase):
     # -- immediate bans ----------------------------------------------------------------------
 
     def _install_immediate(self):
-        """Route the jail's putFailTicket through _ban_on_ticket (once per jail, across reloads)."""
+        """Route the jail's putFailTicket through ban_on_ticket (once per jail, across reloads), and
+        let its filter read new lines as they are written."""
         jail = self._jail
         jail.voipguard_nftables_action = self
+        log_filter = getattr(jail, 'filter', None)
+        if log_filter is not None and getattr(log_filter, 'sleeptime', 0) > IMMEDIATE_FILTER_SLEEPTIME:
+            log_filter.sleeptime = IMMEDIATE_FILTER_SLEEPTIME
+        Utils.DEFAULT_SLEEP_INTERVAL = min(Utils.DEFAULT_SLEEP_INTERVAL, IMMEDIATE_SLEEP_INTERVAL)
         if 'putFailTicket' not in vars(jail):
             queue_ticket = jail.putFailTicket
 
@@ -261,11 +278,10 @@ class NftablesSetAction(ActionBase):
 
     def ban_on_ticket(self, ticket):
         """Called in the filter's thread: never raise, the ticket must still reach the jail."""
-        if not (self._started and self._spec.immediate) or getattr(ticket, 'restored', False) \
-                or not self._fresh(ticket):
-            return
         try:
-            self._add(str(ticket.getID()))
+            if self._started and self._spec.immediate and not getattr(ticket, 'restored', False) \
+                    and self._fresh(ticket):
+                self._add(str(ticket.getID()))
         except Exception as error:  # pylint: disable=broad-except
             self._logSys.error('[%s] immediate ban of %s failed (the actions thread retries): %s',
                                self._jail.name, ticket.getID(), error)

@@ -153,6 +153,7 @@ class FakeJail:
 
     def __init__(self):
         self.queued = []
+        self.filter = type('Filter', (), {'sleeptime': 2})()
 
     def putFailTicket(self, ticket):  # pylint: disable=invalid-name
         self.queued.append(ticket.getID())
@@ -184,6 +185,9 @@ def test_a_ticket_reaches_the_set_before_the_jail_queue(recorded):
     jail.putFailTicket(FakeTicket('192.0.2.4', age=action.FRESH_TICKET_SECONDS + 1))
     assert element_adds(recorded) == ['add element inet f2b-table addr-set-pbx { 192.0.2.2 }']
     assert jail.queued == ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'], 'every ticket still reaches the jail'
+    # The filter reads new lines without sleeping between its blocking waits for them.
+    assert jail.filter.sleeptime == action.IMMEDIATE_FILTER_SLEEPTIME
+    assert action.Utils.DEFAULT_SLEEP_INTERVAL == action.IMMEDIATE_SLEEP_INTERVAL
 
 
 def test_a_ticket_older_than_the_bantime_is_left_to_the_actions_thread(recorded):
