@@ -116,11 +116,14 @@ def targets(results):
     filters = results.get("filters")
     if filters and "1.10.7" in filters["formats"]:
         entry = filters["formats"]["1.10.7"]["filters"]
-        both, stock = entry["ours_both_jails"], entry["stock"]
-        rows.append(dict(target="filter throughput >= stock (both our jails, 1.10.7 log) detecting every attack",
-                         value=dict(ours_lines_per_s=both["lines_per_s"], stock_lines_per_s=stock["lines_per_s"],
-                                    every_attack_detected=both["every_attack_detected"]),
-                         met=both["lines_per_s"] >= stock["lines_per_s"] and both["every_attack_detected"]))
+        # Every attack, one pass over the log: the brute-force filter in mode=aggressive. (The opt-in
+        # bare-IP jail detects the same in a second pass: "both jails" in the throughput table.)
+        aggressive, stock = entry["ours_aggressive"], entry["stock"]
+        rows.append(dict(target="filter throughput >= stock (1.10.7 log) detecting every attack (brute-force jail, mode=aggressive)",
+                         value=dict(ours_lines_per_s=aggressive["lines_per_s"], stock_lines_per_s=stock["lines_per_s"],
+                                    every_attack_detected=aggressive["every_attack_detected"]),
+                         met=aggressive["lines_per_s"] >= stock["lines_per_s"] and aggressive["every_attack_detected"]
+                         and aggressive["from_phones"] == 0))
         # The default setup runs only the brute-force jail (the bare-IP jail is opt-in).
         brute, truth = entry["ours_bruteforce"], filters["formats"]["1.10.7"]["truth"]
         rows.append(dict(target="filter throughput >= stock (brute-force jail only, the default) detecting every brute-force attack",
@@ -166,8 +169,10 @@ def print_summary(results):
                             else "detects %d attack lines" % item["from_attackers"])
                 add("    %-18s median %s  %8d lines/s  %s, %d phone lines counted"
                     % (key, stats.fmt(item["seconds"]["median"], " s"), item["lines_per_s"], detected, item["from_phones"]))
-            add("    ratio throughput ours/stock: brute-force jail %s, both jails %s"
-                % (stats.fmt_ratio(entry["ratio_throughput_ours_bruteforce_vs_stock"]), stats.fmt_ratio(entry["ratio_throughput_ours_both_vs_stock"])))
+            add("    ratio throughput ours/stock: brute-force jail %s, aggressive mode %s, both jails %s"
+                % (stats.fmt_ratio(entry["ratio_throughput_ours_bruteforce_vs_stock"]),
+                   stats.fmt_ratio(entry.get("ratio_throughput_ours_aggressive_vs_stock")),
+                   stats.fmt_ratio(entry["ratio_throughput_ours_both_vs_stock"])))
     bans = results.get("bans")
     if bans:
         add("")

@@ -209,7 +209,7 @@ def config_dir(tmp_path_factory, fail2ban_regex) -> Path:
     return base
 
 
-def run_fail2ban_regex(fail2ban_regex: str, log: Path, filter_path: Path, *options: str) -> str:
+def run_fail2ban_regex(fail2ban_regex: str, log: Path, filter_path, *options: str) -> str:
     proc = subprocess.run(
         [fail2ban_regex, "--timezone", "UTC", *options, str(log), str(filter_path)],
         capture_output=True, text=True, check=False, timeout=300,
@@ -218,7 +218,7 @@ def run_fail2ban_regex(fail2ban_regex: str, log: Path, filter_path: Path, *optio
     return proc.stdout
 
 
-def matched_rows(fail2ban_regex: str, log: Path, filter_path: Path) -> List[Tuple[str, float, str]]:
+def matched_rows(fail2ban_regex: str, log: Path, filter_path) -> List[Tuple[str, float, str]]:
     """(address, time, line) for every line the filter matched."""
     out = run_fail2ban_regex(fail2ban_regex, log, filter_path, "-o", "<ip>\t<time>\t<msg>")
     rows = []
@@ -369,6 +369,25 @@ def test_broken_filter_is_caught(name, family, old, new, fail2ban_regex, config_
     broken.write_text(text.replace(old, new), encoding="utf-8")
     problems = check_filter(fail2ban_regex, broken, SAMPLES_DIR / name / (family + ".log"), tmp_path)
     assert problems, "the labelled samples did not notice the broken filter"
+
+
+# --- voipguard-freeswitch[mode=aggressive]: both FreeSWITCH detections in one pass -----------------------
+
+@pytest.mark.parametrize("family", FREESWITCH_FORMATS)
+def test_aggressive_mode_counts_what_both_freeswitch_filters_count(family, fail2ban_regex, config_dir, tmp_path):
+    samples = (parse_samples(SAMPLES_DIR / "voipguard-freeswitch" / (family + ".log"))
+               + parse_samples(SAMPLES_DIR / "voipguard-freeswitch-ip" / (family + ".log")))
+    log = write_log(samples, tmp_path)
+    filter_d = config_dir / "filter.d"
+
+    def counted(filter_arg: str) -> collections.Counter:
+        return collections.Counter((addr, line) for addr, _stamp, line in matched_rows(fail2ban_regex, log, filter_arg))
+
+    brute = counted(str(filter_d / "voipguard-freeswitch.conf"))
+    bare_ip = counted(str(filter_d / "voipguard-freeswitch-ip.conf"))
+    assert bare_ip - brute, "the samples have no line that only the bare-IP filter counts"
+    assert counted(str(filter_d / "voipguard-freeswitch.conf") + "[mode=aggressive]") == brute | bare_ip
+    assert counted(str(filter_d / "voipguard-freeswitch.conf") + "[mode=normal]") == brute
 
 
 # --- the stock Debian filter: what our filters fix (informative) ----------------------------------------
