@@ -31,7 +31,11 @@ HOST_PACKAGES := $(HOST_PACKAGES_BASE) $(HOST_PACKAGES_UNIT) $(HOST_PACKAGES_SAN
 # Scenarios `make molecule-all` runs: every molecule/<name>/molecule.yml except MOLECULE_SKIP
 # (scenarios that need what this machine lacks, such as public images from a registry).
 MOLECULE_SKIP ?= public_images
-MOLECULE_SCENARIOS ?= $(filter-out $(MOLECULE_SKIP),$(patsubst molecule/%/molecule.yml,%,$(sort $(wildcard molecule/*/molecule.yml))))
+MOLECULE_FOUND := $(filter-out $(MOLECULE_SKIP),$(patsubst molecule/%/molecule.yml,%,$(sort $(wildcard molecule/*/molecule.yml))))
+# The longest scenarios start first, so that MOLECULE_JOBS scenarios at a time finish together.
+MOLECULE_LONGEST := fleet default web resilience
+MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_FOUND))) $(filter-out $(MOLECULE_LONGEST),$(MOLECULE_FOUND))
+MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
 .PHONY: help host-packages venv collections docker images lint sanity unit molecule molecule-all \
@@ -80,12 +84,10 @@ molecule: collections images ## molecule test -s $(SCENARIO)
 	@echo "==> molecule: test -s $(SCENARIO)"
 	@start=$$SECONDS; molecule test -s $(SCENARIO); echo "==> molecule: $(SCENARIO) passed in $$((SECONDS - start))s"
 
-molecule-all: collections images ## molecule test for every scenario in MOLECULE_SCENARIOS
+molecule-all: collections images ## molecule test for every scenario in MOLECULE_SCENARIOS, MOLECULE_JOBS at a time
 	@test -n "$(strip $(MOLECULE_SCENARIOS))" || { echo "ERROR: no molecule scenarios found under molecule/" >&2; exit 1; }
-	@echo "==> molecule-all: $(MOLECULE_SCENARIOS) (skipped here: $(MOLECULE_SKIP))"
-	@for scenario in $(MOLECULE_SCENARIOS); do \
-		$(MAKE) --no-print-directory molecule SCENARIO=$$scenario || exit 1; \
-	done
+	@echo "==> molecule-all: $(strip $(MOLECULE_SCENARIOS)) (skipped here: $(MOLECULE_SKIP))"
+	@MOLECULE_JOBS=$(MOLECULE_JOBS) MOLECULE_LOGS=$(CACHE)/molecule-logs scripts/molecule-all.sh $(MOLECULE_SCENARIOS)
 
 test: host-packages lint sanity unit molecule-all ## Everything CI runs, stopping at the first failure
 	@echo "==> test: all passed"

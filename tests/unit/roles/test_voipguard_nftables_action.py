@@ -318,7 +318,7 @@ class NetnsFail2ban:
 
     def fail(self, address, times=3):
         with open(self.log, 'a') as handle:
-            handle.write(''.join('FAIL %s\n' % address for _ in range(times)))
+            handle.write(('FAIL %s\n' % address) * times)
 
     def stop(self):
         if self.server and self.server.poll() is None:
