@@ -221,7 +221,7 @@ def test_default_policy_has_loopback_and_no_mail_by_default(resolved):
 def test_operator_choices_override_os_defaults(resolved):
     result = resolved["debian12_custom"]
     assert result["banaction"] == "iptables-multiport"
-    assert result["banaction_allports"] == "nftables-allports"
+    assert result["banaction_allports"] == LINUX_NFT[1]
     assert result["backend"] == "polling"
     assert result["sshd_backend"] == "pyinotify"
     assert result["sshd"]["logpath"] == "/var/log/auth.log"
