@@ -129,6 +129,15 @@ def test_fail2ban_runs_the_web_jails(pbx):
     assert "/var/log/nginx/error.log" in jail_setting(pbx, FLOOD_JAIL, "logpath")
 
 
+def test_the_installer_ssh_jail_is_gone_and_sshd_runs(pbx):
+    # prepare.yml wrote FusionPBX's installer [ssh] jail (auth.log based) before the converge.
+    sections = re.findall(r"^\[([^\]]+)\]", pbx.file("/etc/fail2ban/jail.local").content_string, re.M)
+    assert "ssh" not in sections and "sshd" in sections, sections
+    jail_list = re.search(r"Jail list:\s*(.*)$", pbx.check_output("fail2ban-client status"), re.M).group(1)
+    jails = [name.strip() for name in jail_list.split(",")]
+    assert SSH_JAIL in jails and "ssh" not in jails, jails
+
+
 def test_login_guessing_banned(pbx, attacker):
     login = "http://%s/login.php" % pbx_address(pbx)
     limit = int(jail_setting(pbx, AUTH_JAIL, "maxretry"))
