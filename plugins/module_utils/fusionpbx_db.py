@@ -18,6 +18,8 @@ import os
 import re
 import uuid
 
+from ansible_collections.voipguard.pbx.plugins.module_utils import sofia_profiles
+
 DEFAULT_CONFIG_FILES = ('/etc/fusionpbx/config.conf', '/etc/fusionpbx/config.php')
 DEFAULT_CACHE_DIR = '/var/cache/fusionpbx'
 DEFAULT_PORT = 5432
@@ -358,6 +360,25 @@ def apply_db_change(psql, plan, param_names, new_uuid=None):
         '\\endif',
     ])
     return DbState(psql.script('\n'.join(lines) + '\n', variables))
+
+
+def change_params(psql, params, profiles, exclude=(), state_name='present', check_mode=False, new_uuid=None):
+    """Set (or disable) params in the selected profiles; return the DbPlan of what changes.
+
+    params maps names to normalised values, profiles are names or 'all'. Outside check mode the plan is
+    applied in one transaction and verified against the rows read back inside it.
+    """
+    param_names = sorted(params)
+    state = read_state(psql, param_names)
+    selected = sofia_profiles.select_profiles(sofia_profiles.validate_profile_names(profiles), state.names(), exclude)
+    plan = plan_db_change(state, selected, params, state_name)
+    if plan.changes and not check_mode:
+        after = apply_db_change(psql, plan, param_names, new_uuid=new_uuid)
+        leftover = plan_db_change(after, selected, params, state_name).changes
+        if leftover:
+            raise FusionPBXError('the database does not hold the expected values after the change: %s'
+                                 % json.dumps(leftover, sort_keys=True))
+    return plan
 
 
 def sofia_cache_files(cache_dir):

@@ -337,12 +337,7 @@ def clear_memcache(module, result):
 
 
 def run_fusionpbx(module, params, config_path, result):
-    file_settings = {}
-    if config_path:
-        with open(config_path, 'r') as handle:
-            text = handle.read()
-        parse = fusionpbx_db.parse_config_php if config_path.endswith('.php') else fusionpbx_db.parse_config_conf
-        file_settings = parse(text)
+    file_settings = fusionpbx_db.read_fusionpbx_config((config_path,))[1] if config_path else {}
     connection = fusionpbx_db.resolve_connection(
         file_settings, host=module.params['db_host'], port=module.params['db_port'], name=module.params['db_name'],
         user=module.params['db_user'], password=module.params['db_password'])
@@ -351,24 +346,17 @@ def run_fusionpbx(module, params, config_path, result):
     if connection.password is None:
         runuser_path = module.get_bin_path('runuser', required=True)
     psql = fusionpbx_db.Psql(make_runner(module), connection, psql_path=psql_path, runuser_path=runuser_path)
-    param_names = sorted(params)
-    state = fusionpbx_db.read_state(psql, param_names)
-    requested = sofia_profiles.validate_profile_names(module.params['profiles'])
-    selected = sofia_profiles.select_profiles(requested, state.names(), module.params['exclude_profiles'])
-    plan = fusionpbx_db.plan_db_change(state, selected, params, module.params['state'])
     # FusionPBX keeps logfile.conf.xml and the rest on disk: report the directory for the role.
-    result['config_dir'] = module.params['config_dir'] or sofia_profiles.detect_config_dir()
-    result.update(database=connection.describe(), known_profiles=state.names(), changed_profiles=plan.changed_profiles,
-                  profiles=plan.changes, changed=bool(plan.changes), cache_cleared=[])
+    result.update(config_dir=module.params['config_dir'] or sofia_profiles.detect_config_dir(),
+                  database=connection.describe(), cache_cleared=[])
+    plan = fusionpbx_db.change_params(psql, params, module.params['profiles'], module.params['exclude_profiles'],
+                                      module.params['state'], check_mode=module.check_mode)
+    result.update(known_profiles=plan.state.names(), changed_profiles=plan.changed_profiles, profiles=plan.changes,
+                  changed=bool(plan.changes))
     if module._diff:
         result['diff'] = diff_result(plan.current, plan.changes, 'FusionPBX %s' % connection.describe())
     if not plan.changes:
         return
-    if not module.check_mode:
-        after = fusionpbx_db.apply_db_change(psql, plan, param_names)
-        leftover = fusionpbx_db.plan_db_change(after, selected, params, module.params['state']).changes
-        if leftover:
-            module.fail_json(msg='the database does not hold the expected values after the change', remaining=leftover, **result)
     cache_dir = module.params['cache_dir'] or file_settings.get('cache_location') or fusionpbx_db.DEFAULT_CACHE_DIR
     result['cache_cleared'].extend(fusionpbx_db.clear_sofia_cache(cache_dir, check_mode=module.check_mode))
     if file_settings.get('cache_method') == 'memcache':

@@ -13,6 +13,7 @@ import fusionpbx_pg
 from fusionpbx_pg import DB_PASSWORD, DB_USER, run_command
 
 from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db as fdb
+from ansible_collections.voipguard.pbx.plugins.module_utils import sofia_profiles
 
 PARAM = 'log-auth-failures'
 ALL = ['external', 'external-ipv6', 'internal', 'internal-ipv6']
@@ -142,12 +143,7 @@ def password_psql(cluster, database='fusionpbx', password=DB_PASSWORD):
 
 
 def change(psql, params, profiles=None, state='present', **kwargs):
-    names = sorted(params)
-    current = fdb.read_state(psql, names)
-    plan = fdb.plan_db_change(current, profiles or current.names(), params, state)
-    if plan.updates or plan.inserts:
-        fdb.apply_db_change(psql, plan, names, **kwargs)
-    return plan
+    return fdb.change_params(psql, params, profiles or ['all'], state_name=state, **kwargs)
 
 
 def changed_rows(before, after):
@@ -250,4 +246,23 @@ def test_a_failing_statement_rolls_back_the_whole_transaction(fusionpbx_db):
     # The inserts reuse an existing primary key, after the updates already ran in the transaction.
     with pytest.raises(fdb.FusionPBXError, match='duplicate key'):
         fdb.apply_db_change(psql, plan, names, new_uuid=lambda: '0b6d3c40-8a0e-4b1c-9d1e-000000000101')
+    assert fusionpbx_db.rows() == before
+
+
+def test_check_mode_predicts_the_change_and_writes_nothing(fusionpbx_db):
+    psql = password_psql(fusionpbx_db)
+    before = fusionpbx_db.rows()
+    predicted = change(psql, {PARAM: 'true'}, check_mode=True)
+    assert predicted.changed_profiles == ['external', 'external-ipv6', 'internal', 'internal-ipv6']
+    assert fusionpbx_db.rows() == before
+    assert change(psql, {PARAM: 'true'}).changes == predicted.changes
+
+
+def test_excluded_and_unknown_profiles(fusionpbx_db):
+    psql = password_psql(fusionpbx_db)
+    plan = change(psql, {PARAM: 'true'}, exclude=['external', 'external-ipv6'])
+    assert plan.changed_profiles == ['internal', 'internal-ipv6']
+    before = fusionpbx_db.rows()
+    with pytest.raises(sofia_profiles.SofiaProfileError, match='nosuch'):
+        change(psql, {PARAM: 'false'}, ['internal', 'nosuch'])
     assert fusionpbx_db.rows() == before
