@@ -19,6 +19,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
 export PYTHONPATH := $(COLLECTIONS_DIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 export PYTHON VENV COLLECTIONS_DIR
 export ANSIBLE_NOCOWS := 1
+# A directory holding the pinned FreeSWITCH sources (molecule/resources/sources/sources.lock): the
+# caller's, else ../shared/sources where the machine has one (our development and CI machines, which
+# cannot reach GitHub); empty: `make images` downloads them from upstream.
+VOIPGUARD_SOURCES ?= $(if $(wildcard ../shared/sources/SHA256SUMS),$(abspath ../shared/sources),)
+export VOIPGUARD_SOURCES
 
 # Debian package:command pairs each step needs on the host (installed as root on Debian).
 HOST_PACKAGES_BASE := git:git python3-venv:true ca-certificates:true
@@ -38,8 +43,11 @@ MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_F
 MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
-.PHONY: help host-packages venv collections docker images lint sanity unit molecule molecule-all \
+.PHONY: print-sources help host-packages venv collections docker images lint sanity unit molecule molecule-all \
 	test demo demo-clean bench changelog build clean
+
+print-sources: # Where make images takes the FreeSWITCH sources from (for .ci/run)
+	@echo "$(if $(VOIPGUARD_SOURCES),$(VOIPGUARD_SOURCES),upstream (download))"
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-14s %s\n", $$1, $$2 }'
@@ -57,7 +65,7 @@ collections: venv ## Make voipguard.pbx and its dependency collections visible (
 docker: ## Make sure a Docker engine answers (installs and starts one as root on Debian)
 	@scripts/docker-engine.sh
 
-images: docker ## Build the systemd and SIP client container images (cached by input hash)
+images: docker ## Build the container images: systemd, SIP client, real FreeSWITCH from pinned sources (cached by input hash)
 	@scripts/host-packages.sh $(HOST_PACKAGES_IMAGES)
 	@molecule/resources/images/build.sh
 

@@ -2,14 +2,21 @@
 # Build the container images the molecule scenarios run on:
 #   voipguard/debian-systemd:11|12|13  Debian bullseye/bookworm/trixie booting systemd
 #   voipguard/sip-client:12            Debian bookworm with SIPp, for the SIP test bed
+#   voipguard/freeswitch:<tag>         debian-systemd:12 with real FreeSWITCH built from pinned sources
+#                                      (FREESWITCH_BUILDS below; freeswitch/Dockerfile)
 # Base images: the public debian:<suite> image when it is present or can be pulled within
 # PULL_TIMEOUT seconds, else a base built from Debian packages with debootstrap and imported as
 # voipguard/debian-base:<suite>. Each image carries a label with the hash of its build inputs
 # (Dockerfile, shared files, suite): an image whose label matches is not rebuilt.
 #
+# FreeSWITCH images also hash the pinned checksums of their sources (molecule/resources/sources/
+# sources.lock), which ../sources/fetch_sources.py verifies into .cache/sources before a build.
+#
 # Environment: IMAGES_FORCE=1 rebuilds everything (bases too); IMAGES_PULL=no never pulls;
 # PULL_TIMEOUT (default 60); DEBIAN_MIRROR (default http://deb.debian.org/debian);
-# IMAGES_WORKDIR (default <repo>/.cache/images) holds logs and debootstrap trees.
+# IMAGES_WORKDIR (default <repo>/.cache/images) holds logs and debootstrap trees;
+# VOIPGUARD_SOURCES: a directory holding the pinned source tarballs (unset: download them from
+# upstream); SOURCES_CACHE (default <repo>/.cache/sources) holds the verified tarballs.
 set -euo pipefail
 images_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$images_dir/../../.." && pwd)"
@@ -18,6 +25,8 @@ source "$root/scripts/lib.sh"
 
 # Bump when this script changes what it builds, to rebuild every image once.
 BUILD_SCHEMA=1
+sources_dir="$root/molecule/resources/sources"
+SOURCES_CACHE="${SOURCES_CACHE:-$root/.cache/sources}"
 LABEL=org.voipguard.inputs
 NAMESPACE="${IMAGE_NAMESPACE:-voipguard}"
 PULL_TIMEOUT="${PULL_TIMEOUT:-60}"
@@ -26,24 +35,54 @@ workdir="${IMAGES_WORKDIR:-$root/.cache/images}"
 # The legacy builder works with every engine this project meets (docker.io 20.10 has no buildx).
 export DOCKER_BUILDKIT=0
 
-# name:tag:suite, in build order (images of one suite are built one after another).
+# name:tag:suite, in build order (images of one suite are built one after another; an image built
+# FROM another of ours comes after it).
 IMAGES=(
     debian-systemd:11:bullseye
     debian-systemd:12:bookworm
     debian-systemd:13:trixie
     sip-client:12:bookworm
+    freeswitch:1.10.12:bookworm
+    freeswitch:1.10.6:bookworm
+    freeswitch:1.11.2-fhs:bookworm
 )
+# FreeSWITCH image tag -> "source tarball, install layout" (freeswitch/build-freeswitch.sh):
+# 1.10.12 is what most PBXs run; 1.10.6 the last release whose log lines have no idle-CPU field;
+# 1.11.2 the newest, in the FHS layout that FusionPBX's installer and the packages use.
+declare -A FREESWITCH_BUILDS=(
+    [1.10.12]="freeswitch-1.10.12.tar.gz classic"
+    [1.10.6]="freeswitch-1.10.6.tar.gz classic"
+    [1.11.2-fhs]="freeswitch-1.11.2.tar.gz fhs"
+)
+# Built first, in this order, into every FreeSWITCH image (Debian's are too old for FreeSWITCH 1.10+).
+FREESWITCH_LIBRARIES="sofia-sip-1.13.17.tar.gz spandsp-0c7bceb.tar.gz"
+# The image FreeSWITCH images are built FROM.
+FREESWITCH_RUNTIME=debian-systemd:12
 
 mkdir -p "$workdir"
+# One build at a time on this machine (two scenarios started together share the images and the
+# build context directory).
+exec 9>"$workdir/build.lock"
+flock 9
 total_started=$SECONDS
 
-inputs_hash() { # name suite
-    local name="$1" suite="$2"
+inputs_hash() { # name suite [tag]
+    local name="$1" suite="$2" tag="${3:-}" tarball
     {
         echo "schema=$BUILD_SCHEMA name=$name suite=$suite"
-        cd "$images_dir" && find common "$name" -type f -print0 | sort -z | xargs -0 sha256sum
+        # READMEs do not change an image.
+        (cd "$images_dir" && find common "$name" -type f ! -name '*.md' -print0 | sort -z | xargs -0 sha256sum)
+        if [ "$name" = freeswitch ]; then
+            echo "build=${FREESWITCH_BUILDS[$tag]} runtime=$(inputs_hash "${FREESWITCH_RUNTIME%%:*}" "$suite")"
+            for tarball in $FREESWITCH_LIBRARIES $(freeswitch_source "$tag"); do
+                grep -P "^\Q$tarball\E\t" "$sources_dir/sources.lock" || die "images: $tarball is not pinned in $sources_dir/sources.lock"
+            done
+        fi
     } | sha256sum | cut -d' ' -f1
 }
+
+freeswitch_source() { local build="${FREESWITCH_BUILDS[$1]}"; echo "${build% *}"; }
+freeswitch_layout() { local build="${FREESWITCH_BUILDS[$1]}"; echo "${build#* }"; }
 
 image_label() { docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null || true; }
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -52,10 +91,11 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 declare -A wanted_hash=()
 declare -A suites_to_build=()
 to_build=()
+sources_needed=()
 for entry in "${IMAGES[@]}"; do
     IFS=: read -r name tag suite <<<"$entry"
     ref="$NAMESPACE/$name:$tag"
-    hash="$(inputs_hash "$name" "$suite")"
+    hash="$(inputs_hash "$name" "$suite" "$tag")"
     wanted_hash[$ref]="$hash"
     if [ "${IMAGES_FORCE:-0}" != 1 ] && [ "$(image_label "$ref")" = "$hash" ]; then
         log "images: $ref is up to date"
@@ -63,11 +103,23 @@ for entry in "${IMAGES[@]}"; do
     fi
     to_build+=("$entry")
     suites_to_build[$suite]=1
+    if [ "$name" = freeswitch ]; then
+        # shellcheck disable=SC2206 # a list of file names
+        sources_needed+=($FREESWITCH_LIBRARIES "$(freeswitch_source "$tag")")
+    fi
 done
 
 if [ "${#to_build[@]}" -eq 0 ]; then
     log "images: nothing to build ($(elapsed "$total_started"))"
     exit 0
+fi
+
+# The verified source tarballs, before anything is built: a missing or altered one stops here.
+if [ "${#sources_needed[@]}" -gt 0 ]; then
+    log "images: sources from ${VOIPGUARD_SOURCES:-upstream (VOIPGUARD_SOURCES is not set)} into $SOURCES_CACHE"
+    mapfile -t sources_needed < <(printf '%s\n' "${sources_needed[@]}" | sort -u)
+    python3 "$sources_dir/fetch_sources.py" --dest "$SOURCES_CACHE" "${sources_needed[@]}" ||
+        die "images: the FreeSWITCH sources could not be verified (above)"
 fi
 
 # Choose each needed suite's base image. Pulls are tried one at a time and given up for the
@@ -106,6 +158,29 @@ build_base() { # suite ref
     rm -rf "$tree"
 }
 
+build_freeswitch() { # tag suite base ref
+    local tag="$1" suite="$2" base="$3" ref="$4" context="$workdir/context-freeswitch" tarball source
+    source="$(freeswitch_source "$tag")"
+    # A context of its own: the Dockerfile's files and just the tarballs this build uses (hard links
+    # into the verified cache), libraries apart, so their build stage is shared by every version.
+    rm -rf "$context"
+    mkdir -p "$context/sources/libraries" "$context/sources/freeswitch"
+    cp -a "$images_dir/common" "$images_dir/freeswitch" "$context/"
+    for tarball in $FREESWITCH_LIBRARIES; do
+        ln "$SOURCES_CACHE/$tarball" "$context/sources/libraries/" 2>/dev/null || cp "$SOURCES_CACHE/$tarball" "$context/sources/libraries/"
+    done
+    ln "$SOURCES_CACHE/$source" "$context/sources/freeswitch/" 2>/dev/null || cp "$SOURCES_CACHE/$source" "$context/sources/freeswitch/"
+    docker build --pull=false -f "$context/freeswitch/Dockerfile" -t "$ref" \
+        --build-arg "BASE_IMAGE=$base" --build-arg "SUITE=$suite" \
+        --build-arg "RUNTIME_IMAGE=$NAMESPACE/$FREESWITCH_RUNTIME" \
+        --build-arg "LIBRARY_SOURCES=${FREESWITCH_LIBRARIES//.tar.gz/}" \
+        --build-arg "FREESWITCH_SOURCE=${source%.tar.gz}" --build-arg "FREESWITCH_LAYOUT=$(freeswitch_layout "$tag")" \
+        --label "$LABEL=${wanted_hash[$ref]}" --label "org.voipguard.base=$base" \
+        --label "org.voipguard.freeswitch=${source%.tar.gz} $(freeswitch_layout "$tag")" \
+        "$context"
+    rm -rf "$context"
+}
+
 build_suite() { # suite: base (if needed) then every image of that suite, in order
     local suite="$1" base="${base_of[$1]}" started entry name tag entry_suite ref
     if [ "${base#debootstrap:}" != "$base" ]; then
@@ -122,10 +197,14 @@ build_suite() { # suite: base (if needed) then every image of that suite, in ord
         ref="$NAMESPACE/$name:$tag"
         started=$SECONDS
         echo "--- docker build $ref from $base"
-        docker build --pull=false -f "$images_dir/$name/Dockerfile" -t "$ref" \
-            --build-arg "BASE_IMAGE=$base" --build-arg "SUITE=$suite" \
-            --label "$LABEL=${wanted_hash[$ref]}" --label "org.voipguard.base=$base" \
-            "$images_dir"
+        if [ "$name" = freeswitch ]; then
+            build_freeswitch "$tag" "$suite" "$base" "$ref"
+        else
+            docker build --pull=false -f "$images_dir/$name/Dockerfile" -t "$ref" \
+                --build-arg "BASE_IMAGE=$base" --build-arg "SUITE=$suite" \
+                --label "$LABEL=${wanted_hash[$ref]}" --label "org.voipguard.base=$base" \
+                "$images_dir"
+        fi
         echo "--- built $ref in $(elapsed "$started")"
         printf '%s %s\n' "$ref" "$(elapsed "$started")" >>"$workdir/built-$suite"
     done
