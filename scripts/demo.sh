@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: bring up the default scenario's containers (a PBX running the FreeSWITCH stand-in,
-# an attacker, a whitelisted host, a phone), protect the PBX with the collection, then attack it
-# and tell in plain words what happened.
+# `make demo`: bring up the default scenario's containers (PBXs running real FreeSWITCH built from
+# pinned sources, an attacker, a whitelisted host, a phone), protect the PBXs with the collection,
+# then attack the FreeSWITCH 1.10.12 one and tell in plain words what happened.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh

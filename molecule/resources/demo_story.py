@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`make demo`: attack the protected container PBX of the default scenario and tell what happened.
 
-Run after `molecule converge -s default`. The PBX runs the FreeSWITCH stand-in (FreeSWITCH itself
-cannot be installed here), protected by the voipguard.pbx roles.
+Run after `molecule converge -s default`. The PBX runs real FreeSWITCH 1.10.12, built from its
+pinned upstream sources (molecule/resources/images/freeswitch), protected by the voipguard.pbx roles.
 """
 
 import os
@@ -30,10 +30,12 @@ def main():
         tb.restart_jail(pbx, jail)
     limit = int(pbx.check_output("fail2ban-client get %s maxretry" % JAIL))
     version = pbx.check_output("fail2ban-client version")
+    freeswitch = tb.fs_cli(pbx, "version").split("(")[0].replace("FreeSWITCH Version", "").strip()
+    paths = tb.freeswitch_paths(pbx)
 
     say("voipguard.pbx demo")
     say("==================")
-    say("PBX vg-pbx (%s): FreeSWITCH stand-in, fail2ban %s, jail %s (maxretry %d)." % (target, version, JAIL, limit))
+    say("PBX vg-pbx (%s): FreeSWITCH %s, fail2ban %s, jail %s (maxretry %d)." % (target, freeswitch, version, JAIL, limit))
     say("")
     status = tb.register(phone, target, tb.PHONE_USER, tb.PHONE_PASSWORD)[0]
     say("1. The phone vg-phone (%s) registers as %s@%s: %s." % (phone_ip, tb.PHONE_USER, tb.SIP_DOMAIN, status))
@@ -54,8 +56,19 @@ def main():
             banned_after = attempt
             say("   -> banned by fail2ban after %d failed attempts (in the jail, and in nftables: %s)."
                 % (attempt, "yes" if tb.firewall_blocks(pbx, attacker_ip) else "NO"))
+    failures = tb.log_lines_containing(pbx, "SIP auth failure (REGISTER) on sofia profile 'internal' for [%s@%s] from ip %s"
+                                       % (tb.PHONE_USER, tb.SIP_DOMAIN, attacker_ip))
+    if failures:
+        say("   What FreeSWITCH logged for the last guess (%s):" % paths["log"])
+        say("   " + failures[-1])
     status = tb.register(phone, target, tb.PHONE_USER, tb.PHONE_PASSWORD)[0]
-    say("3. The phone registers again during the attack: %s." % status)
+    try:
+        tb.wait_registered(pbx, tb.PHONE_USER, phone_ip, timeout=10)
+        registered = "yes"
+    except tb.Deadline:
+        registered = "NO"
+    say("3. The phone registers again during the attack: %s (FreeSWITCH has it registered from %s: %s)."
+        % (status, phone_ip, registered))
 
     ignored_before = tb.ignored_in_log(pbx, JAIL, whitelisted_ip)
     statuses = tb.register(whitelisted, target, tb.PHONE_USER, "typo", count=limit + 1)
@@ -71,7 +84,8 @@ def main():
     say("Try it yourself:")
     say("  docker exec vg-pbx fail2ban-client status %s" % JAIL)
     say("  docker exec vg-pbx nft list ruleset")
-    say("  docker exec vg-pbx tail /var/log/freeswitch/freeswitch.log")
+    say("  docker exec vg-pbx tail %s" % paths["log"])
+    say("  docker exec vg-pbx %s -x 'show registrations'" % paths["fs_cli"])
     say("  docker exec vg-attacker sip-register --target %s --user 1000 --password guess --domain %s"
         % (target, tb.SIP_DOMAIN))
     say("  docker exec vg-pbx fail2ban-client set %s unbanip %s" % (JAIL, attacker_ip))

@@ -24,15 +24,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resource
 
 import sip_testbed as tb  # noqa: E402
 
-PBXS = ["vg-fleet-pbx11", "vg-fleet-pbx12", "vg-fleet-pbx13"]
-FIRST, EDITED = "vg-fleet-pbx11", "vg-fleet-pbx12"
+PBXS = ["vg-fleet-pbx1", "vg-fleet-pbx2", "vg-fleet-pbx3"]
+FIRST, EDITED = "vg-fleet-pbx1", "vg-fleet-pbx2"
 JAIL = "voipguard-freeswitch"
 CUSTOMER = "198.51.100.20"           # inside the policy whitelist 198.51.100.0/24
 STALE_ENTRY = "203.0.113.99"          # added by hand, not in the policy
 PLAYBOOK_TIMEOUT = 900
 
 # Not parametrized over hosts: each test covers the whole fleet.
-testinfra_hosts = ["docker://vg-fleet-pbx11"]
+testinfra_hosts = ["docker://vg-fleet-pbx1"]
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_ban_sync_blocks_the_attacker_everywhere(fleet, attacker, attacker_ip):
         assert attacker_ip in banned(pbx), name
         assert tb.firewall_blocks(pbx, attacker_ip), name
     # packets from the attacker no longer reach a PBX that never saw it fail
-    assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx13"]), tb.PHONE_USER, "x", timeout=2) == ["timeout"]
+    assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx3"]), tb.PHONE_USER, "x", timeout=2) == ["timeout"]
 
 
 def test_ban_sync_second_run_changes_nothing():
@@ -143,7 +143,7 @@ def test_compliance_passes_and_writes_nothing(fleet, tmp_path):
         assert checks["fail2ban running"] == "passed" and checks["whitelist"] == "passed", checks
         assert checks["jail voipguard-freeswitch"] == "passed" and checks["jail voipguard-freeswitch-ip"] == "passed"
         assert checks["log-auth-failures"] == "passed" and checks["WARNING reaches the log"] == "passed", checks
-        # the probe in each host's own format (1.10.6 on pbx11, 1.10.7+ elsewhere) is matched
+        # the probe in each host's own format (FreeSWITCH 1.10.6 on pbx1, 1.10.12 and 1.11.2 with the idle-CPU field elsewhere) is matched
         assert checks["filter matches the log format"] == "passed", report["hosts"][name]
     assert failed_cases(junit) == [] and junit.get("failures") == "0"
     assert "3 host(s): 3 compliant, 0 drifting" in output
@@ -208,4 +208,4 @@ def test_unban_lifts_the_ban_everywhere_and_reports_where(fleet, attacker, attac
     for name, pbx in fleet.items():
         assert attacker_ip not in banned(pbx), name
         assert not tb.firewall_blocks(pbx, attacker_ip), name
-    assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx13"]), tb.PHONE_USER, "x", timeout=3) == ["403"]
+    assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx3"]), tb.PHONE_USER, "x", timeout=3) == ["403"]

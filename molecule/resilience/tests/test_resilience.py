@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The protection under load and failure: real SIP traffic, real fail2ban, real nftables, real converges.
+"""The protection under load and failure: real SIP traffic against real FreeSWITCH 1.10.12, real
+fail2ban, real nftables, real converges.
 
 A flood from 20 addresses at once, an IPv6 attacker, bans across fail2ban reloads and restarts,
 FreeSWITCH log rotation in the middle of an attack, a killed fail2ban, and converges killed in the
@@ -28,7 +29,6 @@ JAIL = "voipguard-freeswitch"
 WRONG_PASSWORD = "wrong-password"
 FLOOD_SIZE = 20
 FAIL2BAN_CONFIG = "/etc/fail2ban"
-LOGFILE_CONF = "/etc/freeswitch/autoload_configs/logfile.conf.xml"
 NO_RESTART_DROPIN = "/run/systemd/system/fail2ban.service.d/voipguard-test-no-restart.conf"
 KILLER = os.path.join(os.path.dirname(__file__), "converge_killer.py")
 KILLER_IN_PBX = "/tmp/converge_killer.py"
@@ -53,10 +53,9 @@ def phone():
 
 @pytest.fixture
 def pbx(host):
-    """The PBX, fail2ban running, the SIP jail fresh (no ban, no failure remembered), the stand-in's counters at zero."""
+    """The PBX, fail2ban running, the SIP jail fresh (no ban, no failure remembered)."""
     assert tb.fail2ban_answers(host), "fail2ban is not running at the start of the test"
     tb.restart_jail(host, JAIL)
-    host.check_output("fs_cli -x 'standin reset-counts'")
     return host
 
 
@@ -84,13 +83,13 @@ def ban(pbx, client, target):
 
 
 def assert_dropped(pbx, client, target, source):
-    """Banned in fail2ban and the firewall, and the PBX sees none of its packets (UDP and TCP)."""
+    """Banned in fail2ban and the firewall, and none of its packets (UDP and TCP) get past the firewall."""
     assert source in tb.jail_status(pbx, JAIL)["banned"]
     assert tb.firewall_blocks(pbx, source), "%s is banned but not in the firewall" % source
-    seen = tb.standin_count(pbx, source)
+    seen = tb.delivered_packets(pbx, source)
     tb.register(client, target, tb.PHONE_USER, WRONG_PASSWORD, expect="timeout", timeout=2)
     tb.register(client, target, tb.PHONE_USER, WRONG_PASSWORD, transport="tcp", expect="timeout", timeout=2)
-    assert tb.standin_count(pbx, source) == seen, "packets from the banned %s reached the PBX" % source
+    assert tb.delivered_packets(pbx, source) == seen, "packets from the banned %s reached the PBX" % source
 
 
 # --- load -----------------------------------------------------------------------------------------
@@ -120,12 +119,12 @@ def test_flood_from_20_addresses_all_banned_while_the_phone_registers(pbx, attac
     missing = [source for source in sources if not tb.firewall_blocks(pbx, source)]
     assert not missing, "banned but not in the firewall: %s" % missing
 
-    # A second wave from every source gets no answer and never reaches the PBX.
-    seen = {source: tb.standin_count(pbx, source) for source in sources}
+    # A second wave from every source gets no answer and never gets past the firewall.
+    seen = {source: tb.delivered_packets(pbx, source) for source in sources}
     runs = tb.start_registers(attacker, target, tb.PHONE_USER, WRONG_PASSWORD, sources, count=1, timeout=2)
     results = tb.wait_for(lambda: tb.registers_finished(attacker, runs), timeout=60, what="the second wave to end")
     assert all(statuses == ["timeout"] for statuses in results.values()), results
-    assert {source: tb.standin_count(pbx, source) for source in sources} == seen
+    assert {source: tb.delivered_packets(pbx, source) for source in sources} == seen
 
     # fail2ban is alive and the phone still registers, unbanned.
     assert tb.fail2ban_answers(pbx)
@@ -205,29 +204,35 @@ def test_killed_fail2ban_brought_back_by_converge_with_its_bans(pbx, attacker):
 
 # --- FreeSWITCH log rotation ------------------------------------------------------------------------
 
+def freeswitch_log(pbx):
+    return tb.freeswitch_paths(pbx)["log"]
+
+
 def rotate_by_sighup(pbx):
     """mod_logfile with rotate-on-hup (vanilla): renames freeswitch.log aside and starts a new one."""
-    pbx.check_output("fs_cli -x 'fsctl send_sighup'")
+    tb.fs_cli(pbx, "fsctl send_sighup")
 
 
 def rotate_like_logrotate(pbx):
     """logrotate: move the file away, then tell FreeSWITCH to open a new one (postrotate)."""
-    pbx.check_output("mv %s %s.1 && fs_cli -x 'fsctl send_sighup'" % (tb.FREESWITCH_LOG, tb.FREESWITCH_LOG))
+    pbx.check_output("mv %s %s.1" % (freeswitch_log(pbx), freeswitch_log(pbx)))
+    tb.fs_cli(pbx, "fsctl send_sighup")
 
 
 def rotate_by_size(pbx):
     """mod_logfile's size rollover: a limit just below the current size, so the next line written rolls the log over."""
-    original = pbx.file(LOGFILE_CONF).content_string
-    size = int(pbx.check_output("stat -c %%s %s" % tb.FREESWITCH_LOG))
+    logfile_conf = tb.freeswitch_paths(pbx)["conf"] + "/autoload_configs/logfile.conf.xml"
+    original = pbx.file(logfile_conf).content_string
+    size = int(pbx.check_output("stat -c %%s %s" % freeswitch_log(pbx)))
     changed, replaced = re.subn(r'(<param name="rollover" value=")\d+(")', r"\g<1>%d\g<2>" % (size + 1), original)
-    assert replaced == 1, "no rollover param in %s" % LOGFILE_CONF
+    assert replaced == 1, "no rollover param in %s" % logfile_conf
     try:
-        tb.write_text(pbx, LOGFILE_CONF, changed)
-        pbx.check_output("fs_cli -x 'reload mod_logfile'")
-        tb.wait_for(lambda: int(pbx.check_output("stat -c %%s %s" % tb.FREESWITCH_LOG)) < size, what="the size rollover")
+        tb.write_text(pbx, logfile_conf, changed)
+        tb.fs_cli(pbx, "reload mod_logfile")
+        tb.wait_for(lambda: int(pbx.check_output("stat -c %%s %s" % freeswitch_log(pbx))) < size, what="the size rollover")
     finally:
-        tb.write_text(pbx, LOGFILE_CONF, original)
-        pbx.check_output("fs_cli -x 'reload mod_logfile'")
+        tb.write_text(pbx, logfile_conf, original)
+        tb.fs_cli(pbx, "reload mod_logfile")
 
 
 @pytest.mark.parametrize("rotate", [rotate_by_sighup, rotate_like_logrotate, rotate_by_size], ids=["sighup", "logrotate", "rollover"])
@@ -239,9 +244,9 @@ def test_log_rotation_mid_attack_still_bans(pbx, attacker, rotate):
     tb.register(attacker, target, tb.PHONE_USER, WRONG_PASSWORD, count=limit - 2, expect="403")
     failures_counted(pbx, before, limit - 2)
 
-    inode = pbx.check_output("stat -c %%i %s" % tb.FREESWITCH_LOG)
+    inode = pbx.check_output("stat -c %%i %s" % freeswitch_log(pbx))
     rotate(pbx)
-    assert pbx.check_output("stat -c %%i %s" % tb.FREESWITCH_LOG) != inode, "freeswitch.log was not replaced"
+    assert pbx.check_output("stat -c %%i %s" % freeswitch_log(pbx)) != inode, "freeswitch.log was not replaced"
 
     # The last two failures are written to the new file: fail2ban follows it and bans.
     tb.register(attacker, target, tb.PHONE_USER, WRONG_PASSWORD, count=2, expect="403")

@@ -13,9 +13,15 @@ import time
 
 import testinfra
 
+import nft_counter
+
 SIP_DOMAIN = "pbx.example.com"
 PHONE_USER = "1000"
 PHONE_PASSWORD = "secret-1000"
+# Another account (voipguard/freeswitch images: users 1000-1003, passwords secret-<user>). FreeSWITCH's
+# vanilla profiles keep one registration per user: a client that logs in as the phone replaces it.
+OTHER_USER = "1003"
+OTHER_PASSWORD = "secret-1003"
 
 
 class Deadline(Exception):
@@ -81,18 +87,23 @@ def jail_status(pbx, jail):
 
 
 def firewall_blocks(pbx, address):
-    """True when the PBX's firewall (nftables sets or iptables chains) holds `address`."""
-    nft = pbx.run("nft list ruleset")
-    if nft.rc == 0 and re.search(r"(?<![\d.])%s(?![\d.])" % re.escape(address), nft.stdout):
-        return True
+    """True when the PBX's firewall (nftables sets or iptables chains) holds `address` (the tests' own
+    counter table aside)."""
+    pattern = r"(?<![\d.])%s(?![\d.])" % re.escape(address)
+    tables = pbx.run("nft list tables")
+    for family, name in re.findall(r"^table (\S+) (\S+)$", tables.stdout, re.M):
+        if name != nft_counter.TABLE and re.search(pattern, pbx.run("nft list table %s %s" % (family, name)).stdout):
+            return True
     ipt = pbx.run("iptables-save")
     return ipt.rc == 0 and re.search(r"(?<![\d.])%s(?![\d.])" % re.escape(address), ipt.stdout) is not None
 
 
-def standin_count(pbx, address):
-    """SIP requests the FreeSWITCH stand-in has received from `address`."""
-    counts = json.loads(pbx.check_output("fs_cli -x 'standin counts'"))
-    return int(counts.get(address, 0))
+def delivered_packets(pbx, address, protocol=None):
+    """UDP and TCP packets (or only `protocol`'s) from `address` that got past the PBX's firewall (nft_counter)."""
+    def run(script):
+        result = pbx.run(script)
+        return result.rc, result.stdout + result.stderr
+    return nft_counter.delivered_packets(run, address, protocol)
 
 
 def ignored_in_log(pbx, jail, address):
@@ -105,57 +116,59 @@ def unban(pbx, jail, address):
     pbx.run("fail2ban-client set %s unbanip %s" % (_quote(jail), _quote(address)))
 
 
-# --- FreeSWITCH stand-in state and the FusionPBX database fixture (molecule/resources/fusionpbx) ---
+# --- Real FreeSWITCH on the PBX containers (molecule/resources/images/freeswitch) ---
 
-FUSIONPBX_DATABASE = "fusionpbx"
-FREESWITCH_LOG = "/var/log/freeswitch/freeswitch.log"
+# The two install layouts of the test-bed images: the classic source layout and the FHS layout.
+FREESWITCH_LAYOUTS = {
+    "classic": {"conf": "/usr/local/freeswitch/conf", "log": "/usr/local/freeswitch/log/freeswitch.log",
+                "fs_cli": "/usr/local/freeswitch/bin/fs_cli"},
+    "fhs": {"conf": "/etc/freeswitch", "log": "/var/log/freeswitch/freeswitch.log", "fs_cli": "/usr/bin/fs_cli"},
+}
+_layout_of = {}
 
 
-def standin_profiles(pbx):
-    """The settings each running Sofia profile of the stand-in applies: {name: {param: value, "source": ...}}."""
-    return json.loads(pbx.check_output("fs_cli -x 'standin profiles'"))
+def freeswitch_paths(pbx):
+    """{"conf", "log", "fs_cli"} of the FreeSWITCH installed on `pbx` (whichever layout has its fs_cli)."""
+    key = pbx.backend.get_hostname()
+    if key not in _layout_of:
+        found = [name for name, paths in FREESWITCH_LAYOUTS.items() if pbx.file(paths["fs_cli"]).exists]
+        assert len(found) == 1, "%s: expected one FreeSWITCH install layout, found %r" % (key, found)
+        _layout_of[key] = found[0]
+    return FREESWITCH_LAYOUTS[_layout_of[key]]
 
 
-def log_lines_containing(pbx, text, path=FREESWITCH_LOG):
-    """Lines of the FreeSWITCH log that contain `text` (fixed string)."""
-    result = pbx.run("grep -F -- %s %s" % (_quote(text), _quote(path)))
+def fs_cli(pbx, command):
+    """Output of `fs_cli -x <command>` on `pbx` (fails the test when fs_cli cannot reach FreeSWITCH)."""
+    return pbx.check_output("%s -x %s" % (_quote(freeswitch_paths(pbx)["fs_cli"]), _quote(command)))
+
+
+def registrations(pbx):
+    """FreeSWITCH's live registrations: [{"reg_user", "realm", "network_ip", ...}] (show registrations)."""
+    out = fs_cli(pbx, "show registrations as json")
+    return json.loads(out).get("rows") or []
+
+
+def registered_from(pbx, user, address):
+    return any(row["reg_user"] == user and row["network_ip"] == address for row in registrations(pbx))
+
+
+def wait_registered(pbx, user, address, timeout=15):
+    """Wait until FreeSWITCH lists `user` registered from `address` (it records a new registration
+    in its database a moment after answering 200)."""
+    wait_for(lambda: registered_from(pbx, user, address), timeout=timeout,
+             what="FreeSWITCH to list %s registered from %s" % (user, address))
+
+
+def sofia_profile_running(pbx, profile="internal"):
+    """True when `sofia status` lists `profile` as RUNNING."""
+    status = pbx.run("%s -x 'sofia status'" % _quote(freeswitch_paths(pbx)["fs_cli"])).stdout
+    return re.search(r"^\s*%s\s+profile\s.*\bRUNNING\b" % re.escape(profile), status, re.M) is not None
+
+
+def log_lines_containing(pbx, text, path=None):
+    """Lines of the FreeSWITCH log (or `path`) that contain `text` (fixed string)."""
+    result = pbx.run("grep -F -- %s %s" % (_quote(text), _quote(path or freeswitch_paths(pbx)["log"])))
     return result.stdout.splitlines() if result.rc == 0 else []
-
-
-def fusionpbx_sql(pbx, sql, database=FUSIONPBX_DATABASE):
-    """Output lines of `sql` run by psql as the postgres superuser (peer auth) in the FusionPBX database."""
-    out = pbx.check_output("runuser -u postgres -- psql -X -A -t -F '|' -v ON_ERROR_STOP=1 -d %s -c %s"
-                           % (_quote(database), _quote(sql)))
-    return [line for line in out.splitlines() if line]
-
-
-def fusionpbx_setting_rows(pbx, setting):
-    """{profile name: (value, enabled)} of the v_sip_profile_settings rows named `setting`."""
-    rows = fusionpbx_sql(pbx, "SELECT p.sip_profile_name, s.sip_profile_setting_value, s.sip_profile_setting_enabled::text"
-                              " FROM v_sip_profile_settings s JOIN v_sip_profiles p USING (sip_profile_uuid)"
-                              " WHERE s.sip_profile_setting_name = '%s' ORDER BY 1, 2" % setting.replace("'", "''"))
-    result = {}
-    for row in rows:
-        name, value, enabled = row.split("|")
-        assert name not in result, "two %s rows for profile %s" % (setting, name)
-        result[name] = (value, enabled)
-    return result
-
-
-def fusionpbx_rows_except(pbx, setting):
-    """Every row of the FusionPBX fixture's tables as text, the `setting` rows without their value column.
-
-    Compared before and after a change of `setting`: anything else that differs (another column of
-    those rows, another row, a new or a deleted row) was touched when it must not have been.
-    """
-    literal = "'%s'" % setting.replace("'", "''")
-    return fusionpbx_sql(pbx, (
-        "SELECT 'v_sip_profile_settings ' || CASE WHEN s.sip_profile_setting_name = %s"
-        " THEN (to_jsonb(s) - 'sip_profile_setting_value')::text ELSE s::text END FROM v_sip_profile_settings s"
-        " UNION ALL SELECT 'v_sip_profiles ' || p::text FROM v_sip_profiles p"
-        " UNION ALL SELECT 'v_sip_profile_domains ' || d::text FROM v_sip_profile_domains d"
-        " UNION ALL SELECT 'v_sofia_global_settings ' || g::text FROM v_sofia_global_settings g"
-        " ORDER BY 1") % literal)
 
 
 def restart_jail(pbx, jail):

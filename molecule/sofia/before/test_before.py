@@ -2,8 +2,8 @@
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """BEFORE proof (molecule side_effect, between prepare and converge): with the Sofia profiles as
-FreeSWITCH and FusionPBX ship them (log-auth-failures false), a SIP password brute force leaves no
-line fail2ban can use, so the attacker is never banned although fail2ban and the jail are running.
+FreeSWITCH ships them (log-auth-failures false), a SIP password brute force against real FreeSWITCH
+leaves no line fail2ban can use, so the attacker is never banned although fail2ban and the jail run.
 
 fail2ban reads the log in order, so "nothing was counted" is proven without waiting an arbitrary
 time: after the attack the attacker also tries an unknown user, which FreeSWITCH always logs. Once
@@ -20,24 +20,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resource
 
 import sip_testbed as tb  # noqa: E402
 
-testinfra_hosts = ["docker://vg-sofia-xml", "docker://vg-sofia-fusionpbx"]
+testinfra_hosts = ["docker://vg-sofia-xml", "docker://vg-sofia-fhs"]
 
 JAIL = "voipguard-freeswitch"
 BARRIER_USER = "no-such-user-4711"
-# Saved for verify: every FusionPBX row except the log-auth-failures values must stay as it is now.
-OTHER_ROWS_BEFORE = "/root/voipguard-sofia-other-rows.before"
-FUSIONPBX_CACHE_GLOB = "/var/cache/fusionpbx/*.configuration.sofia.conf"
+PROFILES = ("internal", "external", "internal-ipv6", "external-ipv6")
+# Saved for verify: FreeSWITCH's process, which the role must reload, not restart.
+PID_BEFORE = "/root/voipguard-freeswitch.pid.before"
 
 
 @pytest.fixture(scope="module")
 def attacker():
     return tb.container("vg-sofia-attacker")
-
-
-@pytest.fixture(scope="module")
-def fusionpbx():
-    """The FusionPBX host alone (tests that take `host` run on every PBX)."""
-    return tb.container("vg-sofia-fusionpbx")
 
 
 def maxretry(pbx):
@@ -51,42 +45,25 @@ def attacker_auth_lines(pbx, attacker_ip):
 def test_fail2ban_guards_the_freeswitch_log(host):
     assert host.service("fail2ban").is_running
     assert JAIL in host.check_output("fail2ban-client status")
-    assert tb.FREESWITCH_LOG in host.check_output("fail2ban-client get %s logpath" % JAIL)
+    assert tb.freeswitch_paths(host)["log"] in host.check_output("fail2ban-client get %s logpath" % JAIL)
 
 
-def test_profiles_run_with_log_auth_failures_off(host):
-    profiles = tb.standin_profiles(host)
-    assert {"internal", "external"} <= set(profiles)
-    assert {name: profile["log-auth-failures"] for name, profile in profiles.items()} == {name: False for name in profiles}
+def test_profiles_as_shipped(host):
+    """Vanilla sets log-auth-failures false on the internal profile and leaves it out of the others
+    (FreeSWITCH's default: false)."""
+    conf = tb.freeswitch_paths(host)["conf"]
+    for profile in PROFILES:
+        content = host.file("%s/sip_profiles/%s.xml" % (conf, profile)).content_string
+        assert '<param name="log-auth-failures" value="true"/>' not in content, profile
+        assert ('<param name="log-auth-failures" value="false"/>' in content) == (profile == "internal"), profile
 
 
-def test_fusionpbx_settings_come_from_the_database_cache(fusionpbx):
-    """FusionPBX serves sofia.conf from its database through its file cache, which now holds it."""
-    for profile in tb.standin_profiles(fusionpbx).values():
-        assert profile["source"].startswith("fusionpbx")
-    cached = fusionpbx.run("cat %s" % FUSIONPBX_CACHE_GLOB)
-    assert cached.rc == 0, "no cached sofia.conf in /var/cache/fusionpbx"
-    assert '<param name="log-auth-failures" value="false"/>' in cached.stdout
-
-
-def test_fusionpbx_ignores_edits_of_the_profile_xml(fusionpbx, attacker):
-    """What an operator may try first on a FusionPBX host: edit sip_profiles/internal.xml. No effect."""
-    path = "/etc/freeswitch/sip_profiles/internal.xml"
-    fusionpbx.check_output("cp -p %s /root/internal.xml.orig" % path)
-    try:
-        fusionpbx.check_output("sed -i 's|<param name=\"log-auth-failures\" value=\"false\"/>|"
-                               "<param name=\"log-auth-failures\" value=\"true\"/>|' %s" % path)
-        assert '<param name="log-auth-failures" value="true"/>' in fusionpbx.file(path).content_string
-        assert fusionpbx.check_output("fs_cli -x reloadxml").startswith("+OK")
-        assert fusionpbx.check_output("fs_cli -x 'sofia profile internal rescan'").startswith("+OK")
-        assert tb.standin_profiles(fusionpbx)["internal"]["log-auth-failures"] is False
-        lines_before = attacker_auth_lines(fusionpbx, tb.address_of(attacker))
-        tb.register(attacker, tb.address_of(fusionpbx), tb.PHONE_USER, "wrong-password", count=2, expect="403")
-        # The SIP answers above came after the stand-in handled each request and wrote its lines.
-        assert attacker_auth_lines(fusionpbx, tb.address_of(attacker)) == lines_before
-    finally:
-        fusionpbx.check_output("cp -p /root/internal.xml.orig %s" % path)
-        fusionpbx.check_output("fs_cli -x reloadxml")
+def test_phone_registered_and_freeswitch_pid_saved(host):
+    phone_ip = tb.address_of(tb.container("vg-sofia-phone"))
+    assert tb.registered_from(host, tb.PHONE_USER, phone_ip), tb.registrations(host)
+    pid = host.check_output("systemctl show --property MainPID --value freeswitch")
+    assert int(pid) > 0
+    host.check_output("echo %s > %s" % (pid, PID_BEFORE))
 
 
 def test_brute_force_goes_unnoticed(host, attacker):
@@ -114,12 +91,3 @@ def test_brute_force_goes_unnoticed(host, attacker):
 
     # Still not banned, still answered.
     tb.register(attacker, target, tb.PHONE_USER, "wrong-password", count=1, expect="403")
-
-
-def test_database_still_stock_and_snapshot_saved(fusionpbx):
-    rows = tb.fusionpbx_setting_rows(fusionpbx, "log-auth-failures")
-    assert rows == {name: ("false", "true") for name in ("internal", "external", "internal-ipv6", "external-ipv6")}
-    others = tb.fusionpbx_rows_except(fusionpbx, "log-auth-failures")
-    assert len(others) > 100
-    fusionpbx.check_output("cat > %s <<'VOIPGUARD_EOF'\n%s\nVOIPGUARD_EOF" % (OTHER_ROWS_BEFORE, "\n".join(others)))
-    assert fusionpbx.file(OTHER_ROWS_BEFORE).content_string.splitlines() == others

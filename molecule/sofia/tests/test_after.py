@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""AFTER proof: the roles with their defaults turned log-auth-failures on through sofia_param (the
-profile files of the plain FreeSWITCH, the database rows plus FusionPBX's sofia.conf cache on the
-FusionPBX host, then a rescan), and the attacker that went unnoticed in side_effect is now banned.
+"""AFTER proof: the role with its defaults turned log-auth-failures on in the profile files through
+sofia_param and had FreeSWITCH apply it with reloadxml and a profile rescan, without a restart. The
+attacker that went unnoticed in side_effect is now banned, and the phone registered before the
+change is still registered.
 """
 
 import os
@@ -15,13 +16,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resource
 
 import sip_testbed as tb  # noqa: E402
 
-testinfra_hosts = ["docker://vg-sofia-xml", "docker://vg-sofia-fusionpbx"]
+testinfra_hosts = ["docker://vg-sofia-xml", "docker://vg-sofia-fhs"]
 
 JAIL = "voipguard-freeswitch"
 PROFILES = ("internal", "external", "internal-ipv6", "external-ipv6")
 PARAM_ON = '<param name="log-auth-failures" value="true"/>'
 PARAM_OFF = '<param name="log-auth-failures" value="false"/>'
-OTHER_ROWS_BEFORE = "/root/voipguard-sofia-other-rows.before"   # written by before/test_before.py
+PID_BEFORE = "/root/voipguard-freeswitch.pid.before"   # written by before/test_before.py
 
 
 @pytest.fixture(scope="module")
@@ -29,52 +30,24 @@ def attacker():
     return tb.container("vg-sofia-attacker")
 
 
-@pytest.fixture(scope="module")
-def fusionpbx():
-    """The FusionPBX host alone (tests that take `host` run on every PBX)."""
-    return tb.container("vg-sofia-fusionpbx")
-
-
-@pytest.fixture(scope="module")
-def xml_pbx():
-    """The plain FreeSWITCH host alone."""
-    return tb.container("vg-sofia-xml")
-
-
-def test_running_profiles_log_auth_failures(host):
-    profiles = tb.standin_profiles(host)
-    assert {"internal", "external"} <= set(profiles)
-    assert {name: profile["log-auth-failures"] for name, profile in profiles.items()} == {name: True for name in profiles}
-
-
-def test_xml_profile_files_have_log_auth_failures_on(xml_pbx):
+def test_profile_files_have_log_auth_failures_on(host):
+    conf = tb.freeswitch_paths(host)["conf"]
     for profile in PROFILES:
-        content = xml_pbx.file("/etc/freeswitch/sip_profiles/%s.xml" % profile).content_string
+        content = host.file("%s/sip_profiles/%s.xml" % (conf, profile)).content_string
         assert PARAM_ON in content and PARAM_OFF not in content, profile
 
 
-def test_fusionpbx_rows_on_for_every_profile(fusionpbx):
-    assert tb.fusionpbx_setting_rows(fusionpbx, "log-auth-failures") == {name: ("true", "true") for name in PROFILES}
+def test_freeswitch_reloaded_not_restarted(host):
+    saved = host.file(PID_BEFORE)
+    assert saved.exists, "%s is missing: the side_effect step (before/test_before.py) saves it" % PID_BEFORE
+    assert host.check_output("systemctl show --property MainPID --value freeswitch") == saved.content_string.strip()
+    assert tb.sofia_profile_running(host, "internal")
 
 
-def test_fusionpbx_other_rows_untouched(fusionpbx):
-    saved = fusionpbx.file(OTHER_ROWS_BEFORE)
-    assert saved.exists, "%s is missing: the side_effect step (before/test_before.py) saves it" % OTHER_ROWS_BEFORE
-    assert tb.fusionpbx_rows_except(fusionpbx, "log-auth-failures") == saved.content_string.splitlines()
-
-
-def test_fusionpbx_profiles_loaded_from_the_new_database_state(fusionpbx):
-    """The module cleared FusionPBX's cached sofia.conf; the rescan rebuilt it from the database."""
-    for profile in tb.standin_profiles(fusionpbx).values():
-        assert profile["source"].startswith("fusionpbx")
-    cached = fusionpbx.run("cat /var/cache/fusionpbx/*.configuration.sofia.conf")
-    assert cached.rc == 0 and PARAM_ON in cached.stdout and PARAM_OFF not in cached.stdout
-
-
-def test_fusionpbx_profile_files_not_edited(fusionpbx):
-    """On FusionPBX the XML files are not the settings: the module left them as shipped."""
-    for profile in ("internal", "external"):
-        assert PARAM_OFF in fusionpbx.file("/etc/freeswitch/sip_profiles/%s.xml" % profile).content_string
+def test_phone_registered_before_the_change_still_registered(host):
+    """Registered once in prepare (Expires 3600), never again: the rescan kept its registration."""
+    phone_ip = tb.address_of(tb.container("vg-sofia-phone"))
+    assert tb.registered_from(host, tb.PHONE_USER, phone_ip), tb.registrations(host)
 
 
 def test_attacker_banned_after_maxretry(host, attacker):
@@ -93,9 +66,13 @@ def test_attacker_banned_after_maxretry(host, attacker):
                     what="%s banned in %s" % (attacker_ip, JAIL))
         tb.wait_for(lambda: tb.firewall_blocks(host, attacker_ip), timeout=30, what="%s in the firewall" % attacker_ip)
 
-        # Dropped by the firewall: no answer, and the PBX never even sees the request.
-        host.check_output("fs_cli -x 'standin reset-counts'")
+        # Dropped by the firewall: no answer, and nothing from it gets past the firewall to FreeSWITCH.
+        seen = tb.delivered_packets(host, attacker_ip)
         tb.register(attacker, target, tb.PHONE_USER, tb.PHONE_PASSWORD, count=1, expect="timeout")
-        assert tb.standin_count(host, attacker_ip) == 0
+        assert tb.delivered_packets(host, attacker_ip) == seen
     finally:
         tb.unban(host, JAIL, attacker_ip)
+    # Unbanned, its packets reach FreeSWITCH again (the counter counts).
+    tb.wait_for(lambda: not tb.firewall_blocks(host, attacker_ip), what="%s out of the firewall" % attacker_ip)
+    tb.register(attacker, target, tb.OTHER_USER, tb.OTHER_PASSWORD, count=1, expect="200")
+    assert tb.delivered_packets(host, attacker_ip) > seen
