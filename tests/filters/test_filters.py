@@ -39,8 +39,10 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-# Format families each filter must have a sample file for.
-FREESWITCH_FORMATS = ("freeswitch-1.10.6", "freeswitch-1.10.7", "syslog", "old-warn-sofia", "crafted")
+# Format families each filter must have a sample file for. real-freeswitch-*: lines captured from
+# real FreeSWITCH builds (capture_freeswitch_samples.py); the others are written by hand.
+FREESWITCH_FORMATS = ("freeswitch-1.10.6", "freeswitch-1.10.7", "syslog", "old-warn-sofia", "crafted",
+                      "real-freeswitch-1.10.6", "real-freeswitch-1.10.12", "real-freeswitch-1.11.2")
 # filter name -> (role whose files/filter.d ships it, format families)
 FILTERS = {
     "voipguard-freeswitch": ("freeswitch", FREESWITCH_FORMATS),
