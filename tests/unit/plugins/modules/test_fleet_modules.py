@@ -76,7 +76,7 @@ def test_fail2ban_log_info_fails_clearly(run, tmp_path):
 
 def freeswitch_tree(tmp_path, log_lines):
     conf = tmp_path / 'freeswitch'
-    shutil.copytree(os.path.join(ROOT, 'molecule', 'resources', 'freeswitch-standin', 'conf'), str(conf))
+    shutil.copytree(os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'freeswitch-conf'), str(conf))
     log = tmp_path / 'freeswitch.log'
     log.write_text(''.join(line + '\n' for line in log_lines))
     return str(conf), str(log)
