@@ -73,25 +73,39 @@ def meta(config, quick, selected):
 
 
 def setup(work_dir, selected, noop):
-    """Network, image, the ours / stock / attacker containers; converges ours and stock (timed)."""
+    """Network, images, the ours / stock / attacker containers; converges ours and stock (timed).
+
+    Real FreeSWITCH on every PBX: ours and stock_current run 1.10.12, stock runs 1.10.6 (the newest
+    whose log lines the stock filter reads, its best case); stock_current only shows in the latency
+    benchmark that the stock filter never bans 1.10.12."""
     testbed.cleanup()
     testbed.create_network()
-    testbed.build_pbx_image(work_dir)
-    testbed.log("starting vg-bench-ours, vg-bench-stock, vg-bench-attacker")
-    ours = testbed.start_systemd(testbed.PREFIX + "ours", testbed.ADDRESSES["ours"])
-    stock = testbed.start_systemd(testbed.PREFIX + "stock", testbed.ADDRESSES["stock"])
-    attacker = testbed.start_attacker() if "latency" in selected else None
-    for pbx in (ours, stock):
+    for version in (testbed.CURRENT, testbed.LEGACY):
+        testbed.build_pbx_image(work_dir, version)
+    testbed.log("starting vg-bench-ours (FreeSWITCH %s), vg-bench-stock (%s), vg-bench-attacker"
+                % (testbed.CURRENT, testbed.LEGACY))
+    ours = testbed.start_systemd(testbed.PREFIX + "ours", testbed.ADDRESSES["ours"], testbed.CURRENT)
+    stock = testbed.start_systemd(testbed.PREFIX + "stock", testbed.ADDRESSES["stock"], testbed.LEGACY)
+    pbxs = dict(ours=ours, stock=stock)
+    attacker = None
+    if "latency" in selected:
+        attacker = testbed.start_attacker()
+        pbxs["stock_current"] = testbed.start_systemd(testbed.PREFIX + "stock-current", testbed.ADDRESSES["stock_current"],
+                                                      testbed.CURRENT)
+    for pbx in pbxs.values():
         testbed.freshen_apt_cache(pbx)
     samples = {}
     testbed.log("converging the stock Debian setup (bench/playbooks/stock.yml)")
     samples["stock"] = bench_converge.sample("stock.yml", testbed.write_inventory(work_dir, [stock]),
                                              os.path.join(work_dir, "setup-stock.log"), noop=noop)
+    if "stock_current" in pbxs:
+        bench_converge.sample("stock.yml", testbed.write_inventory(work_dir, [pbxs["stock_current"]]),
+                              os.path.join(work_dir, "setup-stock-current.log"), noop=False)
     testbed.log("converging voipguard.pbx (bench/playbooks/ours.yml)")
     samples["ours"] = bench_converge.sample("ours.yml", testbed.write_inventory(work_dir, [ours]),
                                             os.path.join(work_dir, "setup-ours.log"), noop=noop)
     versions = dict((name, pbx.out("fail2ban-client version").strip()) for name, pbx in (("ours", ours), ("stock", stock)))
-    return ours, stock, attacker, samples, versions
+    return pbxs, attacker, samples, versions
 
 
 def targets(results):
@@ -240,10 +254,13 @@ def main():
     results = dict(meta=meta(config, quick, selected))
     testbed.log("%s run of %s; logs in %s" % ("quick" if quick else "full", ", ".join(selected), results_dir))
     try:
-        ours, stock, attacker, setup_samples, versions = setup(results_dir, selected, config["setup_noop"])
+        pbxs, attacker, setup_samples, versions = setup(results_dir, selected, config["setup_noop"])
+        ours, stock = pbxs["ours"], pbxs["stock"]
         results["meta"]["fail2ban"] = versions
+        results["meta"]["freeswitch"] = dict((name, pbx.out("%s -x version" % testbed.FS_CLI).strip())
+                                             for name, pbx in pbxs.items())
         if "latency" in selected:
-            results["latency"] = bench_latency.run(ours, stock, attacker, config["latency_runs"])
+            results["latency"] = bench_latency.run(ours, stock, pbxs["stock_current"], attacker, config["latency_runs"])
         if "filters" in selected:
             results["filters"] = bench_filters.run(stock, scratch, config["filter_lines"], config["filter_runs"],
                                                    config["filter_formats"])

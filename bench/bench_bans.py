@@ -41,10 +41,10 @@ NOACTION_CONF = """# voipguard.pbx benchmark only (bench/bench_bans.py): a jail 
 [%s]
 enabled = true
 filter = voipguard-freeswitch
-logpath = /var/log/freeswitch/freeswitch.log
+logpath = %s
 backend = auto
 action =
-""" % NOACTION_JAIL
+""" % (NOACTION_JAIL, testbed.FREESWITCH_LOG)
 
 
 def addresses(count, second_octet=18):
@@ -76,8 +76,8 @@ def wait_jail(pbx, jail, timeout=120):
 
 def reset(pbx, jail):
     """fail2ban without any ban or remembered log position, the FreeSWITCH log empty."""
-    pbx.sh("systemctl stop fail2ban; rm -f /var/lib/fail2ban/fail2ban.sqlite3; : > /var/log/freeswitch/freeswitch.log;"
-           " systemctl start fail2ban")
+    pbx.sh("systemctl stop fail2ban; rm -f /var/lib/fail2ban/fail2ban.sqlite3; : > %s; systemctl start fail2ban"
+           % testbed.FREESWITCH_LOG)
     wait_jail(pbx, jail)
 
 

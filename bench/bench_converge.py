@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Converge: wall time of ansible-playbook, first run and no-op re-run, one host and a fleet of 5.
 
-Every sample starts from fresh containers of the benchmark PBX image (FreeSWITCH stand-in, APT lists
-and packages already downloaded, nothing installed), reached with the community.docker.docker
+Every sample starts from fresh containers of the benchmark PBX image (real FreeSWITCH 1.10.12, APT
+lists and packages already downloaded, fail2ban not installed), reached with the community.docker.docker
 connection, forks 5. The first run of the setup containers is the first sample of "one host".
 For reference, the stock setup's playbook (bench/playbooks/stock.yml: install the package, enable
 the jail) is timed the same way on one host. A no-op re-run that changes anything is reported.

@@ -5,19 +5,21 @@
 
 The attacker container floods the PBX with SIPp (register.xml of the test bed, wrong password, 100
 new REGISTER transactions per second: REGISTER, 401, REGISTER with credentials, 403). Every request
-that reaches the FreeSWITCH stand-in leaves one line in freeswitch.log with a microsecond timestamp
-(the challenge, then the failure), all on the PBX's clock, so:
+that reaches FreeSWITCH (real, built from pinned sources; log-auth-failures on) leaves one line in
+freeswitch.log with a microsecond timestamp (the challenge, then the failure), all on the PBX's
+clock, so:
 
 - crossing: the line that makes the jail's filter reach maxretry (the maxretry-th line from the
   attacker that the filter counts: our filter counts failures, the stock one also challenges);
 - latency: time of the attacker's last line minus time of the crossing line, i.e. how long its
-  packets still reached the stand-in (the flood goes on at 100/s until we stop it, so the next
+  packets still reached FreeSWITCH (the flood goes on at 100/s until we stop it, so the next
   packet after the last line was dropped by the firewall);
 - attempts after maxretry: failures (403 answers, i.e. password guesses evaluated) after the
   crossing line.
 
-A run counts as banned only when fail2ban lists the attacker and the stand-in's per-source request
-counter stops growing while SIPp still sends.
+A run counts as banned only when fail2ban lists the attacker and an nftables counter of the packets
+from the attacker that get past the firewall (testbed.delivered_packets) stops growing while SIPp
+still sends.
 """
 
 import datetime
@@ -29,7 +31,7 @@ import time
 import stats
 import testbed
 
-LOG = "/var/log/freeswitch/freeswitch.log"
+LOG = testbed.FREESWITCH_LOG
 FAIL2BAN_LOG = "/var/log/fail2ban.log"
 F2B_LINE_RE = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*\[(?P<jail>[^\]]+)\] (?P<event>Found|Ban) (?P<ip>\S+)")
 RATE = 100
@@ -51,7 +53,7 @@ def line_source(message):
 
 
 def analyse(log_text, attacker_ip, setup, maxretry):
-    """Crossing, latency and attempts after maxretry from the stand-in's log lines of one flood."""
+    """Crossing, latency and attempts after maxretry from FreeSWITCH's log lines of one flood."""
     events = []
     for line in log_text.splitlines():
         match = LINE_RE.match(line)
@@ -124,12 +126,6 @@ def banned(pbx, jail, address):
     return address in pbx.sh("fail2ban-client get %s banip" % jail, check=False).stdout.split()
 
 
-def standin_count(pbx, address):
-    out = pbx.sh("fs_cli -x 'standin counts'", check=False).stdout
-    match = re.search(r'"%s":\s*(\d+)' % re.escape(address), out)
-    return int(match.group(1)) if match else 0
-
-
 def add_source_address(attacker, number):
     """A fresh source address on the attacker for each flood: no earlier ban or failure applies to it."""
     address = "172.28.60.%d" % (FLOOD_ADDRESS_BASE + number)
@@ -143,6 +139,7 @@ def flood_once(pbx, attacker, setup, jail, number, ban_expected=True, flood_seco
     offset = int(pbx.out("stat -c %%s %s" % LOG).strip())
     f2b_offset = int(pbx.out("stat -c %%s %s" % FAIL2BAN_LOG).strip())
     maxretry = int(pbx.out("fail2ban-client get %s maxretry" % jail).strip())
+    testbed.delivered_packets(pbx, source)
     max_calls = RATE * flood_seconds
     process = subprocess.Popen(["docker", "exec", attacker.name, "sh", "-c",
                                 flood_command(pbx.address, source, max_calls, flood_seconds + 10)],
@@ -156,11 +153,11 @@ def flood_once(pbx, attacker, setup, jail, number, ban_expected=True, flood_seco
                 break
             time.sleep(0.25)
         if got_banned:
-            # Packets have stopped when the stand-in's counter holds still for a second of flood.
-            previous, still_since = standin_count(pbx, source), time.monotonic()
+            # Packets have stopped when the counter of what gets past the firewall holds still for a second of flood.
+            previous, still_since = testbed.delivered_packets(pbx, source), time.monotonic()
             while time.monotonic() - started < flood_seconds + 10:
                 time.sleep(0.25)
-                current = standin_count(pbx, source)
+                current = testbed.delivered_packets(pbx, source)
                 if current != previous:
                     previous, still_since = current, time.monotonic()
                 elif time.monotonic() - still_since >= 1.0:
@@ -195,32 +192,22 @@ def summarise(runs):
     )
 
 
-def set_standin_version(pbx, version):
-    """Make the stand-in write the log format of this FreeSWITCH version."""
-    pbx.sh("sed -i 's/^FREESWITCH_VERSION=.*/FREESWITCH_VERSION=%s/' /etc/default/freeswitch-standin"
-           " && systemctl restart freeswitch" % version)
-    testbed.wait_for(lambda: "RUNNING" in pbx.sh("fs_cli -x 'sofia status'", check=False).stdout, 30,
-                     what="stand-in %s" % version)
-
-
 def floods(pbx, attacker, setup, jail, runs, counter, **kwargs):
     """A warm-up flood (its ban also runs the action's start: creating the table or chains), then `runs` measured ones."""
     flood_once(pbx, attacker, setup, jail, next(counter), **kwargs)
     return [flood_once(pbx, attacker, setup, jail, next(counter), **kwargs) for _run_number in range(runs)]
 
 
-def run(ours, stock, attacker, runs):
-    """Ours (FreeSWITCH 1.10.12 log format) against the stock setup on 1.10.6 (the newest format its filter reads)."""
+def run(ours, stock, stock_current, attacker, runs):
+    """Ours (FreeSWITCH 1.10.12) against the stock setup on FreeSWITCH 1.10.6 (the newest format its filter reads)."""
     counter = itertools.count(1)
     results = {}
-    testbed.log("ban latency: ours, %d floods at %d REGISTER/s (FreeSWITCH 1.10.12 log format)" % (runs, RATE))
+    testbed.log("ban latency: ours, %d floods at %d REGISTER/s (FreeSWITCH 1.10.12)" % (runs, RATE))
     results["ours"] = summarise(floods(ours, attacker, "ours", "voipguard-freeswitch", runs, counter))
-    set_standin_version(stock, "1.10.6")
-    testbed.log("ban latency: stock Debian 12, %d floods (FreeSWITCH 1.10.6 log format, the stock filter's best case)" % runs)
+    testbed.log("ban latency: stock Debian 12, %d floods (FreeSWITCH 1.10.6, the stock filter's best case)" % runs)
     results["stock_1.10.6"] = summarise(floods(stock, attacker, "stock", "freeswitch", runs, counter))
-    set_standin_version(stock, "1.10.12")
-    testbed.log("ban latency: stock Debian 12 against the FreeSWITCH 1.10.7+ log format (one 5 s flood)")
-    results["stock_1.10.12"] = summarise([flood_once(stock, attacker, "stock", "freeswitch", next(counter),
+    testbed.log("ban latency: stock Debian 12 against FreeSWITCH 1.10.12 (one 5 s flood)")
+    results["stock_1.10.12"] = summarise([flood_once(stock_current, attacker, "stock", "freeswitch", next(counter),
                                                      ban_expected=False, flood_seconds=5)])
     results["ratio_latency_median_ours_vs_stock"] = stats.ratio(results["ours"]["latency_s"]["median"],
                                                                 results["stock_1.10.6"]["latency_s"]["median"])

@@ -11,35 +11,46 @@ molecule/default/molecule.yml (what works on these machines without --privileged
 import hashlib
 import json
 import os
+import re
 import shlex
 import subprocess
+import sys
 import tempfile
 import time
 
 NETWORK = "vg-bench"
 SUBNET = "172.28.60.0/24"
 PREFIX = "vg-bench-"
-SYSTEMD_IMAGE = "voipguard/debian-systemd:12"
 CLIENT_IMAGE = "voipguard/sip-client:12"
-# The PBX image of the benchmark: the systemd image plus the FreeSWITCH stand-in and a primed APT
-# cache, built once per input hash (see build_pbx_image).
-PBX_IMAGE = "voipguard/bench-pbx:12"
+# The PBX images of the benchmark: a real FreeSWITCH test-bed image (make images) plus a primed APT
+# cache, built once per input hash (see build_pbx_image). Both run the classic source layout.
+FREESWITCH_IMAGE = "voipguard/freeswitch:%s"
+PBX_IMAGE = "voipguard/bench-pbx:%s"
 PBX_IMAGE_LABEL = "org.voipguard.bench.inputs"
+# The FreeSWITCH version ours runs, and the newest the stock filter reads (its best case).
+CURRENT, LEGACY = "1.10.12", "1.10.6"
+FREESWITCH_LOG = "/usr/local/freeswitch/log/freeswitch.log"
+FS_CLI = "/usr/local/freeswitch/bin/fs_cli"
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
-STANDIN_DIR = os.path.join(ROOT, "molecule", "resources", "freeswitch-standin")
 SIPP_DIR = os.path.join(ROOT, "molecule", "resources", "sipp")
+sys.path.insert(0, os.path.join(ROOT, "molecule", "resources", "tests"))
+
+import nft_counter  # noqa: E402  pylint: disable=wrong-import-position
 
 SYSTEMD_RUN_FLAGS = [
     "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
     "--security-opt", "seccomp=unconfined", "--cgroupns=host",
     "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+    # FreeSWITCH's event socket (fs_cli) listens on "::".
+    "--sysctl", "net.ipv6.conf.all.disable_ipv6=0",
 ]
 
 ADDRESSES = {
     "ours": "172.28.60.10",
     "stock": "172.28.60.11",
+    "stock_current": "172.28.60.12",
     "attacker": "172.28.60.66",
     "build": "172.28.60.5",
 }
@@ -108,6 +119,13 @@ class Container:
             return state in ("running", "degraded")
         wait_for(booted, timeout, interval=0.5, what="systemd in %s" % self.name)
 
+    def wait_freeswitch(self, timeout=60):
+        """Until FreeSWITCH answers fs_cli and runs its internal Sofia profile."""
+        def running():
+            status = self.sh("%s -x 'sofia status' 2>/dev/null || true" % FS_CLI, check=False).stdout
+            return re.search(r"^\s*internal\s+profile\s.*\bRUNNING\b", status, re.M)
+        wait_for(running, timeout, interval=0.5, what="FreeSWITCH in %s" % self.name)
+
 
 def cleanup():
     """Remove every vg-bench-* container and the vg-bench network."""
@@ -123,12 +141,22 @@ def create_network():
         run(["docker", "network", "create", "--subnet", SUBNET, NETWORK])
 
 
-def start_systemd(name, address, image=PBX_IMAGE):
+def start_systemd(name, address, version=CURRENT, image=None):
+    """A PBX container (the benchmark image of FreeSWITCH `version`, or `image`), FreeSWITCH running."""
     run(["docker", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK, "--ip", address]
-        + SYSTEMD_RUN_FLAGS + [image, "/lib/systemd/systemd"])
+        + SYSTEMD_RUN_FLAGS + [image or PBX_IMAGE % version, "/lib/systemd/systemd"])
     container = Container(name, address)
     container.wait_systemd()
+    container.wait_freeswitch()
     return container
+
+
+def delivered_packets(pbx, address):
+    """UDP and TCP packets from `address` that got past the PBX's firewall (molecule/resources/tests/nft_counter.py)."""
+    def run(script):
+        result = pbx.sh(script, check=False)
+        return result.returncode, result.stdout + result.stderr
+    return nft_counter.delivered_packets(run, address)
 
 
 def start_attacker():
@@ -221,37 +249,32 @@ def parse_recap(log_path):
 
 # ------------------------------------------------------------------------------------ images
 
-def image_inputs_hash():
-    """Hash of what goes into PBX_IMAGE: the base image, the prepare playbook, the stand-in."""
+def image_inputs_hash(version):
+    """Hash of what goes into the benchmark image of `version`: the FreeSWITCH image, the prepare playbook."""
     digest = hashlib.sha256()
-    digest.update(run(["docker", "image", "inspect", "--format", "{{.Id}}", SYSTEMD_IMAGE]).stdout.encode())
-    paths = [os.path.join(BENCH_DIR, "playbooks", "prepare.yml")]
-    for directory, _dirs, files in sorted(os.walk(STANDIN_DIR)):
-        paths += [os.path.join(directory, name) for name in sorted(files) if not name.endswith(".pyc")]
-    for path in paths:
-        digest.update(path.replace(ROOT, "").encode())
-        with open(path, "rb") as handle:
-            digest.update(handle.read())
+    digest.update(run(["docker", "image", "inspect", "--format", "{{.Id}}", FREESWITCH_IMAGE % version]).stdout.encode())
+    with open(os.path.join(BENCH_DIR, "playbooks", "prepare.yml"), "rb") as handle:
+        digest.update(handle.read())
     return digest.hexdigest()[:16]
 
 
-def build_pbx_image(work_dir):
-    """PBX_IMAGE: systemd image + FreeSWITCH stand-in + APT lists and the fail2ban packages downloaded."""
-    inputs = image_inputs_hash()
-    found = run(["docker", "image", "inspect", "--format", "{{ index .Config.Labels \"%s\" }}" % PBX_IMAGE_LABEL, PBX_IMAGE],
+def build_pbx_image(work_dir, version):
+    """PBX_IMAGE of `version`: the FreeSWITCH image + APT lists and the fail2ban packages downloaded."""
+    inputs, image = image_inputs_hash(version), PBX_IMAGE % version
+    found = run(["docker", "image", "inspect", "--format", "{{ index .Config.Labels \"%s\" }}" % PBX_IMAGE_LABEL, image],
                 check=False)
     if found.returncode == 0 and found.stdout.strip() == inputs:
-        log("image %s is up to date" % PBX_IMAGE)
+        log("image %s is up to date" % image)
         return
-    log("building %s (stand-in, primed APT cache)" % PBX_IMAGE)
-    builder = start_systemd(PREFIX + "build", ADDRESSES["build"], image=SYSTEMD_IMAGE)
+    log("building %s (FreeSWITCH %s, primed APT cache)" % (image, version))
+    builder = start_systemd(PREFIX + "build", ADDRESSES["build"], image=FREESWITCH_IMAGE % version)
     try:
         inventory = write_inventory(work_dir, [builder])
-        ansible_playbook("prepare.yml", inventory, os.path.join(work_dir, "prepare.log"),
-                         extra_vars={"freeswitch_standin_src": STANDIN_DIR})
-        # Every container started from the image gets its own machine id at boot.
-        builder.sh(": > /etc/machine-id; journalctl --rotate >/dev/null 2>&1; journalctl --vacuum-time=1s >/dev/null 2>&1 || true")
+        ansible_playbook("prepare.yml", inventory, os.path.join(work_dir, "prepare.log"))
+        # Every container started from the image gets its own machine id at boot, and a log of its own.
+        builder.sh("systemctl stop freeswitch; rm -f %s*; : > /etc/machine-id;"
+                   " journalctl --rotate >/dev/null 2>&1; journalctl --vacuum-time=1s >/dev/null 2>&1 || true" % FREESWITCH_LOG)
         run(["docker", "commit", "--change", "LABEL %s=%s" % (PBX_IMAGE_LABEL, inputs),
-             "--change", 'CMD ["/lib/systemd/systemd"]', builder.name, PBX_IMAGE])
+             "--change", 'CMD ["/lib/systemd/systemd"]', builder.name, image])
     finally:
         remove([builder])
