@@ -28,11 +28,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'molecule', 'resources', 'sources'))
 
 import fetch_sources  # noqa: E402  pylint: disable=wrong-import-position
+
 COMMIT = 'c0ffee' * 6 + 'c0fe'
 FILES = {'configure.ac': b'AC_INIT([demo], [1.0])\n', 'src/main.c': b'int main(void) { return 0; }\n',
          'bootstrap.sh': b'#!/bin/sh\nautoreconf -i\n', 'media/test.yuv': b'\0' * 64}
-
-
 
 
 def make_tarball(path, top, files, mtime=1700000000, link=True):
