@@ -118,6 +118,18 @@ def test_from_directory_names_a_missing_tarball(tmp_path, pinned):
     assert 'demo-1.0.tar.gz is not in %s' % directory in str(error.value)
 
 
+def test_from_directory_checks_its_sha256sums(tmp_path, pinned):
+    directory, lock = pinned
+    with open(os.path.join(directory, 'SHA256SUMS'), 'w') as handle:
+        handle.write('%s  demo-1.0.tar.gz\n' % ('0' * 64))
+    with pytest.raises(fetch_sources.SourceError) as error:
+        fetch_sources.fetch(['demo-1.0.tar.gz'], str(tmp_path / 'cache'), directory, lock=lock)
+    assert 'SHA256SUMS gives %s for demo-1.0.tar.gz' % ('0' * 64) in str(error.value)
+    with open(os.path.join(directory, 'SHA256SUMS'), 'w') as handle:
+        handle.write('%s  demo-1.0.tar.gz\n' % lock['demo-1.0.tar.gz']['sha256'])
+    assert fetch_sources.fetch(['demo-1.0.tar.gz'], str(tmp_path / 'cache'), directory, lock=lock)
+
+
 def test_unpinned_name_refused(tmp_path, pinned):
     directory, lock = pinned
     with pytest.raises(fetch_sources.SourceError) as error:
@@ -136,6 +148,8 @@ def test_download_with_the_pinned_files_is_repacked_under_the_pinned_folder(tmp_
     with tarfile.open(repacked) as archive:
         names = archive.getnames()
     assert 'demo-1.0/src/main.c' in names and not [name for name in names if COMMIT in name]
+    # The test media the pinned tarball leaves out were not verified: they are not kept either.
+    assert 'demo-1.0/media/test.yuv' not in names
     assert fetch_sources.tree_sha256(repacked, ['media/*']) == lock['demo-1.0.tar.gz']['tree_sha256']
     assert sorted(os.listdir(str(dest))) == ['demo-1.0.tar.gz']
     # Cached: the next run does not download again (the server has nothing any more).
@@ -160,6 +174,33 @@ def test_download_with_other_files_refused(tmp_path, pinned, mirror, change):
         fetch_sources.fetch(['demo-1.0.tar.gz'], str(dest), None, mirror=url, lock=lock)
     assert 'checksum mismatch for demo-1.0.tar.gz downloaded from %s' % url in str(error.value)
     assert os.listdir(str(dest)) == []
+
+
+def test_download_with_a_path_outside_its_folder_refused(tmp_path, pinned, mirror):
+    _directory, lock = pinned
+    root, url = mirror
+    target = root / 'example' / 'demo' / 'tar.gz'
+    target.mkdir(parents=True)
+    with tarfile.open(str(target / COMMIT), 'w:gz') as archive:
+        info = tarfile.TarInfo('demo-%s/../../etc/cron.d/x' % COMMIT)
+        info.size = 1
+        archive.addfile(info, io.BytesIO(b'x'))
+    dest = tmp_path / 'cache'
+    with pytest.raises(fetch_sources.SourceError) as error:
+        fetch_sources.fetch(['demo-1.0.tar.gz'], str(dest), None, mirror=url, lock=lock)
+    assert 'points outside' in str(error.value) and 'demo-1.0.tar.gz' in str(error.value)
+    assert os.listdir(str(dest)) == []
+
+
+def test_unreadable_cached_download_is_replaced(tmp_path, pinned, mirror):
+    _directory, lock = pinned
+    root, url = mirror
+    serve_archive(root, FILES)
+    dest = tmp_path / 'cache'
+    dest.mkdir()
+    (dest / 'demo-1.0.tar.gz').write_bytes(b'not a tarball')
+    assert fetch_sources.fetch(['demo-1.0.tar.gz'], str(dest), None, mirror=url, lock=lock)['demo-1.0.tar.gz'].startswith('downloaded')
+    assert fetch_sources.tree_sha256(str(dest / 'demo-1.0.tar.gz'), ['media/*']) == lock['demo-1.0.tar.gz']['tree_sha256']
 
 
 def test_download_failure_named(tmp_path, pinned, mirror):

@@ -6,12 +6,14 @@
   python3 fetch_sources.py --dest DIR [--from DIR] NAME...      NAME: a file of sources.lock, e.g. freeswitch-1.10.12.tar.gz
 
 With --from (or VOIPGUARD_SOURCES), each tarball is taken from that directory and must have the
-sha256 sources.lock pins (the same as the directory's SHA256SUMS). Without it, the tarball is
+sha256 sources.lock pins; when the directory has a SHA256SUMS file, its line for the tarball must
+say the same. Without it, the tarball is
 downloaded from upstream (GitHub's archive of the pinned commit; VOIPGUARD_SOURCES_MIRROR replaces
 https://codeload.github.com) and must have the pinned content: GitHub's archive bytes differ from
 the pinned tarball's (compression, top folder), so its files are compared through tree_sha256, a
-hash of every file's path, mode and content. It is then repacked under the pinned top folder.
-Any mismatch stops with a message naming the file, and nothing unverified is left in DIR.
+hash of every file's path, mode and content. It is then repacked under the pinned top folder,
+without the files the pinned tarball leaves out (`exclude`). Any mismatch stops with a message naming
+the file, and nothing unverified is left in DIR.
 
   python3 fetch_sources.py tree-hash TARBALL [EXCLUDE...]       print a tarball's tree_sha256 (to pin a new source)
 """
@@ -63,10 +65,17 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def _relative(name):
-    """A member's path below the tarball's top folder ('' for the folder itself)."""
+def _relative(tarball, name):
+    """A member's path below the tarball's top folder ('' for the folder itself); refuses paths that
+    could point outside it."""
+    if name.startswith("/") or ".." in name.split("/"):
+        raise SourceError("%s: member %r points outside the tarball's folder" % (tarball, name))
     parts = name.strip("/").split("/", 1)
     return parts[1] if len(parts) == 2 else ""
+
+
+def _excluded(path, exclude):
+    return any(fnmatch.fnmatch(path, pattern) for pattern in exclude)
 
 
 def tree_sha256(tarball, exclude=()):
@@ -74,8 +83,8 @@ def tree_sha256(tarball, exclude=()):
     lines = []
     with tarfile.open(tarball, "r:*") as archive:
         for member in archive:
-            path = _relative(member.name)
-            if not path or member.isdir() or any(fnmatch.fnmatch(path, pattern) for pattern in exclude):
+            path = _relative(tarball, member.name)
+            if not path or member.isdir() or _excluded(path, exclude):
                 continue
             if member.issym():
                 lines.append("L %s %s" % (path, member.linkname))
@@ -95,15 +104,18 @@ def top_folder(entry):
     return entry["file"][: -len(".tar.gz")]
 
 
-def repack(downloaded, target, folder):
-    """Write the downloaded archive's members under `folder`/ into target (a new .tar.gz)."""
+def repack(downloaded, target, folder, exclude=()):
+    """Write the downloaded archive's members under `folder`/ into target (a new .tar.gz), leaving
+    out the `exclude` ones (tree_sha256 did not check them)."""
     with tarfile.open(downloaded, "r:*") as source, open(target, "wb") as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped:
             with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as out:
                 for member in source:
                     if member.type == tarfile.XGLTYPE:
                         continue
-                    path = _relative(member.name)
+                    path = _relative(downloaded, member.name)
+                    if path and _excluded(path, exclude):
+                        continue
                     member.name = folder + ("/" + path if path else "")
                     out.addfile(member, source.extractfile(member) if member.isfile() else None)
 
@@ -113,6 +125,9 @@ def from_directory(entry, directory, dest):
     source = os.path.join(directory, name)
     if not os.path.isfile(source):
         raise SourceError("%s is not in %s (VOIPGUARD_SOURCES): the pinned sources are listed in %s" % (name, directory, LOCK))
+    listed = _listed_sha256(directory, name)
+    if listed is not None and listed != entry["sha256"]:
+        raise SourceError("%s/SHA256SUMS gives %s for %s, but %s pins %s" % (directory, listed, name, LOCK, entry["sha256"]))
     actual = file_sha256(source)
     if actual != entry["sha256"]:
         raise SourceError("checksum mismatch for %s in %s: sha256 %s, pinned %s (%s)"
@@ -124,11 +139,34 @@ def from_directory(entry, directory, dest):
     return "copied from %s" % directory
 
 
+def _listed_sha256(directory, name):
+    """The sha256 the directory's SHA256SUMS gives `name` (None without that file or line)."""
+    try:
+        with open(os.path.join(directory, "SHA256SUMS"), encoding="utf-8") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) == 2 and fields[1].lstrip("*") == name:
+                    return fields[0].lower()
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def _verified_download(target, entry):
+    """True when a tarball an earlier run downloaded and repacked still has the pinned files."""
+    if not os.path.isfile(target):
+        return False
+    try:
+        return tree_sha256(target, entry["exclude"]) == entry["tree_sha256"]
+    except (tarfile.TarError, OSError, EOFError, SourceError):
+        return False  # unreadable: downloaded again and replaced
+
+
 def download(entry, dest, mirror):
     name = entry["file"]
     url = "%s/%s/tar.gz/%s" % (mirror.rstrip("/"), entry["upstream"], entry["commit"])
     target = os.path.join(dest, name)
-    if os.path.isfile(target) and tree_sha256(target, entry["exclude"]) == entry["tree_sha256"]:
+    if _verified_download(target, entry):
         return "present"
     with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as work:
         fetched = os.path.join(work, "archive.tar.gz")
@@ -140,12 +178,12 @@ def download(entry, dest, mirror):
                               % (name, url, error))
         try:
             actual = tree_sha256(fetched, entry["exclude"])
-        except (tarfile.TarError, OSError, EOFError) as error:
+        except (tarfile.TarError, OSError, EOFError, SourceError) as error:
             raise SourceError("%s downloaded from %s is not a readable tarball: %s" % (name, url, error))
         if actual != entry["tree_sha256"]:
             raise SourceError("checksum mismatch for %s downloaded from %s: tree sha256 %s, pinned %s (%s)"
                               % (name, url, actual, entry["tree_sha256"], LOCK))
-        _install(dest, name, lambda tmp: repack(fetched, tmp, top_folder(entry)))
+        _install(dest, name, lambda tmp: repack(fetched, tmp, top_folder(entry), entry["exclude"]))
     return "downloaded from %s" % url
 
 
