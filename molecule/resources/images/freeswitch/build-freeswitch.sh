@@ -26,8 +26,9 @@ case "$layout" in
     *) echo "build-freeswitch.sh: unknown layout '$layout' (classic or fhs)" >&2; exit 2 ;;
 esac
 
-# -Wno-error: releases before 1.10.7 meet deprecation warnings from OpenSSL 3 that they turn into
-# errors; warnings do not change what is built.
+# -Wno-error: configure adds -Werror, and 1.10.6 meets deprecation warnings of OpenSSL 3 it would turn
+# into errors. The later releases build without it; the same flags for every build keep the builds
+# alike, and a warning does not change what is built.
 ./bootstrap.sh -j
 # shellcheck disable=SC2086 # layout_flags is a list of options
 ./configure $layout_flags --disable-dependency-tracking --disable-libvpx --disable-libyuv \

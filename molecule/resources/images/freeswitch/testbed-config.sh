@@ -11,7 +11,7 @@ case "$layout" in
     classic) conf=/usr/local/freeswitch/conf bin=/usr/local/freeswitch/bin run=/usr/local/freeswitch/run
              mod=/usr/local/freeswitch/mod owned="/usr/local/freeswitch" ;;
     fhs) conf=/etc/freeswitch bin=/usr/bin run=/run/freeswitch mod=/usr/lib/freeswitch/mod
-         owned="/etc/freeswitch /var/lib/freeswitch /var/log/freeswitch /usr/share/freeswitch" ;;
+         owned="/etc/freeswitch /var/lib/freeswitch /var/log/freeswitch /var/cache/freeswitch /usr/share/freeswitch" ;;
     *) echo "testbed-config.sh: unknown layout '$layout'" >&2; exit 2 ;;
 esac
 mark() { printf '<!-- voipguard test bed: %s -->' "$1"; }
@@ -59,8 +59,10 @@ done
 # FreeSWITCH runs as its own user, as the packages and FusionPBX's installer set it up.
 getent group freeswitch >/dev/null || groupadd --system freeswitch
 getent passwd freeswitch >/dev/null || useradd --system --gid freeswitch --home-dir /nonexistent --shell /usr/sbin/nologin freeswitch
-# shellcheck disable=SC2086 # a list of directories
-chown -R freeswitch:freeswitch $owned
+for dir in $owned; do
+    mkdir -p "$dir"
+    chown -R freeswitch:freeswitch "$dir"
+done
 
 # A classic source install leaves freeswitch and fs_cli in $bin, off the PATH (make install
 # links nothing): the role has to find them there.
