@@ -11,12 +11,19 @@ molecule/default/molecule.yml (what works on these machines without --privileged
 import hashlib
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH_DIR)
+SIPP_DIR = os.path.join(ROOT, "molecule", "resources", "sipp")
+sys.path.insert(0, os.path.join(ROOT, "molecule", "resources", "tests"))
+
+import freeswitch_images  # noqa: E402  pylint: disable=wrong-import-position
+import nft_counter  # noqa: E402  pylint: disable=wrong-import-position
 
 NETWORK = "vg-bench"
 SUBNET = "172.28.60.0/24"
@@ -24,28 +31,14 @@ PREFIX = "vg-bench-"
 CLIENT_IMAGE = "voipguard/sip-client:12"
 # The PBX images of the benchmark: a real FreeSWITCH test-bed image (make images) plus a primed APT
 # cache, built once per input hash (see build_pbx_image). Both run the classic source layout.
-FREESWITCH_IMAGE = "voipguard/freeswitch:%s"
 PBX_IMAGE = "voipguard/bench-pbx:%s"
 PBX_IMAGE_LABEL = "org.voipguard.bench.inputs"
-# The FreeSWITCH version ours runs, and the newest the stock filter reads (its best case).
+# The FreeSWITCH image tags ours runs, and the newest whose lines the stock filter reads (its best case).
 CURRENT, LEGACY = "1.10.12", "1.10.6"
-FREESWITCH_LOG = "/usr/local/freeswitch/log/freeswitch.log"
-FS_CLI = "/usr/local/freeswitch/bin/fs_cli"
+FREESWITCH_LOG = freeswitch_images.LAYOUTS["classic"]["log"]
+FS_CLI = freeswitch_images.LAYOUTS["classic"]["fs_cli"]
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH_DIR)
-SIPP_DIR = os.path.join(ROOT, "molecule", "resources", "sipp")
-sys.path.insert(0, os.path.join(ROOT, "molecule", "resources", "tests"))
-
-import nft_counter  # noqa: E402  pylint: disable=wrong-import-position
-
-SYSTEMD_RUN_FLAGS = [
-    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
-    "--security-opt", "seccomp=unconfined", "--cgroupns=host",
-    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-    # FreeSWITCH's event socket (fs_cli) listens on "::".
-    "--sysctl", "net.ipv6.conf.all.disable_ipv6=0",
-]
+SYSTEMD_RUN_FLAGS = freeswitch_images.RUN_FLAGS
 
 ADDRESSES = {
     "ours": "172.28.60.10",
@@ -122,8 +115,7 @@ class Container:
     def wait_freeswitch(self, timeout=60):
         """Until FreeSWITCH answers fs_cli and runs its internal Sofia profile."""
         def running():
-            status = self.sh("%s -x 'sofia status' 2>/dev/null || true" % FS_CLI, check=False).stdout
-            return re.search(r"^\s*internal\s+profile\s.*\bRUNNING\b", status, re.M)
+            return freeswitch_images.profile_running(self.sh("%s -x 'sofia status' 2>/dev/null || true" % FS_CLI, check=False).stdout)
         wait_for(running, timeout, interval=0.5, what="FreeSWITCH in %s" % self.name)
 
 
@@ -252,7 +244,7 @@ def parse_recap(log_path):
 def image_inputs_hash(version):
     """Hash of what goes into the benchmark image of `version`: the FreeSWITCH image, the prepare playbook."""
     digest = hashlib.sha256()
-    digest.update(run(["docker", "image", "inspect", "--format", "{{.Id}}", FREESWITCH_IMAGE % version]).stdout.encode())
+    digest.update(run(["docker", "image", "inspect", "--format", "{{.Id}}", freeswitch_images.IMAGE % version]).stdout.encode())
     with open(os.path.join(BENCH_DIR, "playbooks", "prepare.yml"), "rb") as handle:
         digest.update(handle.read())
     return digest.hexdigest()[:16]
@@ -267,7 +259,7 @@ def build_pbx_image(work_dir, version):
         log("image %s is up to date" % image)
         return
     log("building %s (FreeSWITCH %s, primed APT cache)" % (image, version))
-    builder = start_systemd(PREFIX + "build", ADDRESSES["build"], image=FREESWITCH_IMAGE % version)
+    builder = start_systemd(PREFIX + "build", ADDRESSES["build"], image=freeswitch_images.IMAGE % version)
     try:
         inventory = write_inventory(work_dir, [builder])
         ansible_playbook("prepare.yml", inventory, os.path.join(work_dir, "prepare.log"))

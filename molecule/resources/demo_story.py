@@ -62,13 +62,7 @@ def main():
         say("   What FreeSWITCH logged for the last guess (%s):" % paths["log"])
         say("   " + failures[-1])
     status = tb.register(phone, target, tb.PHONE_USER, tb.PHONE_PASSWORD)[0]
-    try:
-        tb.wait_registered(pbx, tb.PHONE_USER, phone_ip, timeout=10)
-        registered = "yes"
-    except tb.Deadline:
-        registered = "NO"
-    say("3. The phone registers again during the attack: %s (FreeSWITCH has it registered from %s: %s)."
-        % (status, phone_ip, registered))
+    say("3. The phone registers again during the attack: %s." % status)
 
     ignored_before = tb.ignored_in_log(pbx, JAIL, whitelisted_ip)
     statuses = tb.register(whitelisted, target, tb.PHONE_USER, "typo", count=limit + 1)

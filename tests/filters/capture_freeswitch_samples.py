@@ -28,19 +28,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SAMPLES = os.path.join(HERE, "samples")
 SIPP = os.path.join(ROOT, "molecule", "resources", "sipp")
+sys.path.insert(0, os.path.join(ROOT, "molecule", "resources", "tests"))
+
+from freeswitch_images import IMAGE, IMAGES, LAYOUTS, RUN_FLAGS, profile_running  # noqa: E402  pylint: disable=wrong-import-position
+
 NETWORK = "vg-capture"
 SUBNET4, SUBNET6 = "172.28.80.0/24", "2001:db8:80::/64"
 PREFIX4, DOCUMENTATION4 = "172.28.80.", "203.0.113."
 PBX4, PBX6 = "172.28.80.10", "2001:db8:80::10"
 CLIENTS = {"attacker": ("172.28.80.66", "2001:db8:80::66"), "phone": ("172.28.80.20", "2001:db8:80::20")}
 DOMAIN = "pbx.example.com"
-# image tag -> (FreeSWITCH version, layout)
-IMAGES = {"1.10.6": ("1.10.6", "classic"), "1.10.12": ("1.10.12", "classic"), "1.11.2-fhs": ("1.11.2", "fhs")}
-LAYOUTS = {"classic": ("/usr/local/freeswitch/conf", "/usr/local/freeswitch/log/freeswitch.log", "/usr/local/freeswitch/bin/fs_cli"),
-           "fhs": ("/etc/freeswitch", "/var/log/freeswitch/freeswitch.log", "/usr/bin/fs_cli")}
-RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW", "--security-opt", "seccomp=unconfined",
-             "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-             "--sysctl", "net.ipv6.conf.all.disable_ipv6=0"]
 
 WARNING_RE = re.compile(r"\[WARNING\] sofia_reg\.c:\d+ (?P<msg>.*)$")
 CONTINUATION = ("You must define a domain called ", "and you must configure your device ")
@@ -90,11 +87,11 @@ def sip(client, *args):
 
 
 def start_pbx(tag, layout):
-    conf, log, fs_cli = LAYOUTS[layout]
+    conf, log, fs_cli = (LAYOUTS[layout][key] for key in ("conf", "log", "fs_cli"))
     docker("run", "-d", "--name", "vg-capture-pbx", "--network", NETWORK, "--ip", PBX4, "--ip6", PBX6, *RUN_FLAGS,
-           "voipguard/freeswitch:" + tag, "/lib/systemd/systemd")
-    wait_for(lambda: re.search(r"^\s*internal\s+profile\s.*RUNNING", docker(
-        "exec", "vg-capture-pbx", fs_cli, "-x", "sofia status", check=False).stdout, re.M), "FreeSWITCH")
+           IMAGE % tag, "/lib/systemd/systemd")
+    wait_for(lambda: profile_running(docker("exec", "vg-capture-pbx", fs_cli, "-x", "sofia status", check=False).stdout),
+             "FreeSWITCH")
     # What the freeswitch role does: log-auth-failures on every profile (the IPv6 ones do not have the
     # param at all), reloadxml, rescan.
     docker("exec", "vg-capture-pbx", "sh", "-c", "for f in %s/sip_profiles/*.xml; do sed -i -e '/log-auth-failures/d' "
@@ -102,8 +99,8 @@ def start_pbx(tag, layout):
     docker("exec", "vg-capture-pbx", fs_cli, "-x", "reloadxml")
     for profile in ("internal", "external", "internal-ipv6", "external-ipv6"):
         docker("exec", "vg-capture-pbx", fs_cli, "-x", "sofia profile %s rescan" % profile)
-    wait_for(lambda: re.search(r"^\s*internal-ipv6\s+profile\s+sip:mod_sofia@\[%s\]" % re.escape(PBX6), docker(
-        "exec", "vg-capture-pbx", fs_cli, "-x", "sofia status", check=False).stdout, re.M), "the IPv6 profile on %s" % PBX6)
+    wait_for(lambda: "sip:mod_sofia@[%s]:5060" % PBX6 in docker(
+        "exec", "vg-capture-pbx", fs_cli, "-x", "sofia status", check=False).stdout, "the IPv6 profile on %s" % PBX6)
     return log
 
 
@@ -114,7 +111,7 @@ def traffic():
         sip("phone", "--target", v4, "--user", "1000", "--password", "secret-1000", "--domain", DOMAIN) == ["200"],
         sip("phone", "--target", v6, "--user", "1001", "--password", "secret-1001", "--domain", DOMAIN) == ["200"],
         sip("attacker", "--target", v4, "--user", "1000", "--password", "wrong", "--domain", DOMAIN, "--count", "2") == ["403"] * 2,
-        sip("attacker", "--target", v4, "--user", "9999,admin", "--password", "wrong", "--domain", DOMAIN) == ["403"] * 2,
+        sip("attacker", "--target", v4, "--user", "9999", "--password", "wrong", "--domain", DOMAIN) == ["403"],
         sip("attacker", "--target", v4, "--user", "1000", "--password", "wrong") == ["403"],
         sip("attacker", "--target", v4, "--method", "invite", "--user", "1000", "--callee", "1001", "--password", "wrong",
             "--domain", DOMAIN) == ["403"],
@@ -131,11 +128,8 @@ def document(line):
 
 
 def labelled(lines, pattern):
-    out, seen = [], set()
+    out = []
     for line in lines:
-        if line in seen:
-            continue
-        seen.add(line)
         warning = WARNING_RE.search(line)
         match = pattern.match(warning.group("msg")) if warning else None
         if match:
@@ -164,7 +158,13 @@ def capture(tag):
         if WARNING_RE.search(line) and any(re.search(r"(?<![\w.:])%s(?![\w.:])" % re.escape(a), line) for a in addresses):
             lines.append(line)
             follow = 2 if "Can't find user" in line else 0
-    return version, layout, [document(line) for line in lines]
+    lines = [document(line) for line in lines]
+    # The sample format takes each line once; one unknown user per capture keeps FreeSWITCH's
+    # identical continuation lines from repeating.
+    repeated = sorted(set(line for line in lines if lines.count(line) > 1))
+    if repeated:
+        raise SystemExit("FreeSWITCH %s wrote these lines more than once: %r" % (version, repeated))
+    return version, layout, lines
 
 
 def main():

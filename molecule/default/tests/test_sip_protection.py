@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
 
+import freeswitch_images  # noqa: E402
 import sip_testbed as tb  # noqa: E402
 
 testinfra_hosts = ["docker://vg-pbx", "docker://vg-pbx-legacy", "docker://vg-pbx-fhs"]
@@ -25,10 +26,10 @@ BARE_IP_JAIL = "voipguard-freeswitch-ip"
 # What each PBX container runs: FreeSWITCH version, install layout, the prefix of its log lines.
 CPU_PREFIX = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} \d{1,3}\.\d\d% \[WARNING\] sofia_reg\.c:\d+ "
 OLD_PREFIX = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} \[WARNING\] sofia_reg\.c:\d+ "
-PBXS = {
-    "vg-pbx": ("1.10.12", "classic", CPU_PREFIX),
-    "vg-pbx-legacy": ("1.10.6", "classic", OLD_PREFIX),
-    "vg-pbx-fhs": ("1.11.2", "fhs", CPU_PREFIX),
+PBXS = {  # container: (image tag of molecule.yml, its log line prefix)
+    "vg-pbx": ("1.10.12", CPU_PREFIX),
+    "vg-pbx-legacy": ("1.10.6", OLD_PREFIX),
+    "vg-pbx-fhs": ("1.11.2-fhs", CPU_PREFIX),
 }
 
 
@@ -46,7 +47,9 @@ def pbx(host):
 
 
 def expected(pbx):
-    return PBXS[pbx.backend.get_hostname()]
+    """(FreeSWITCH version, install layout, log line prefix) of the PBX."""
+    tag, prefix = PBXS[pbx.backend.get_hostname()]
+    return freeswitch_images.IMAGES[tag] + (prefix,)
 
 
 def maxretry(pbx, jail):

@@ -246,7 +246,9 @@ def test_log_rotation_mid_attack_still_bans(pbx, attacker, rotate):
 
     inode = pbx.check_output("stat -c %%i %s" % freeswitch_log(pbx))
     rotate(pbx)
-    assert pbx.check_output("stat -c %%i %s" % freeswitch_log(pbx)) != inode, "freeswitch.log was not replaced"
+    # FreeSWITCH rotates on its event thread, after fs_cli has returned.
+    tb.wait_for(lambda: pbx.run("stat -c %%i %s" % freeswitch_log(pbx)).stdout.strip() not in ("", inode),
+                what="FreeSWITCH to start a new freeswitch.log")
 
     # The last two failures are written to the new file: fail2ban follows it and bans.
     tb.register(attacker, target, tb.PHONE_USER, WRONG_PASSWORD, count=2, expect="403")

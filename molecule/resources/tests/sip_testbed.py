@@ -13,6 +13,7 @@ import time
 
 import testinfra
 
+import freeswitch_images
 import nft_counter
 
 SIP_DOMAIN = "pbx.example.com"
@@ -118,12 +119,7 @@ def unban(pbx, jail, address):
 
 # --- Real FreeSWITCH on the PBX containers (molecule/resources/images/freeswitch) ---
 
-# The two install layouts of the test-bed images: the classic source layout and the FHS layout.
-FREESWITCH_LAYOUTS = {
-    "classic": {"conf": "/usr/local/freeswitch/conf", "log": "/usr/local/freeswitch/log/freeswitch.log",
-                "fs_cli": "/usr/local/freeswitch/bin/fs_cli"},
-    "fhs": {"conf": "/etc/freeswitch", "log": "/var/log/freeswitch/freeswitch.log", "fs_cli": "/usr/bin/fs_cli"},
-}
+FREESWITCH_LAYOUTS = freeswitch_images.LAYOUTS
 _layout_of = {}
 
 
@@ -162,7 +158,7 @@ def wait_registered(pbx, user, address, timeout=15):
 def sofia_profile_running(pbx, profile="internal"):
     """True when `sofia status` lists `profile` as RUNNING."""
     status = pbx.run("%s -x 'sofia status'" % _quote(freeswitch_paths(pbx)["fs_cli"])).stdout
-    return re.search(r"^\s*%s\s+profile\s.*\bRUNNING\b" % re.escape(profile), status, re.M) is not None
+    return freeswitch_images.profile_running(status, profile)
 
 
 def log_lines_containing(pbx, text, path=None):
