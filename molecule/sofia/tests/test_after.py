@@ -45,7 +45,7 @@ def test_freeswitch_reloaded_not_restarted(host):
     assert host.check_output("systemctl show --property MainPID --value freeswitch") == saved.content_string.strip()
     for profile in PROFILES:
         assert tb.sofia_profile_running(host, profile), profile
-        assert len(tb.log_lines_containing(host, "] Started Profile %s [" % profile)) == 1, profile
+        assert len(tb.log_lines_containing(host, " Started Profile %s [" % profile)) == 1, profile
 
 
 def test_phone_registered_before_the_change_still_registered(host):
