@@ -4,6 +4,8 @@
 #   voipguard/sip-client:12            Debian bookworm with SIPp, for the SIP test bed
 #   voipguard/freeswitch:<tag>         debian-systemd:12 with real FreeSWITCH built from pinned sources
 #                                      (FREESWITCH_BUILDS below; freeswitch/Dockerfile)
+#   voipguard/fusionpbx:5.5            freeswitch:1.11.2-fhs with FusionPBX 5.5 installed as its official
+#                                      Debian installer does (FUSIONPBX_BUILDS below; fusionpbx/Dockerfile)
 # Base images: the public debian:<suite> image when it is present or can be pulled within
 # PULL_TIMEOUT seconds, else a base built from Debian packages with debootstrap and imported as
 # voipguard/debian-base:<suite>. Each image carries a label with the hash of its build inputs
@@ -45,6 +47,7 @@ IMAGES=(
     freeswitch:1.10.12:bookworm
     freeswitch:1.10.6:bookworm
     freeswitch:1.11.2-fhs:bookworm
+    fusionpbx:5.5:bookworm
 )
 # FreeSWITCH image tag -> "source tarball, install layout" (freeswitch/build-freeswitch.sh):
 # 1.10.12 is what most PBXs run; 1.10.6 the last release whose log lines have no idle-CPU field;
@@ -53,6 +56,10 @@ declare -A FREESWITCH_BUILDS=(
     [1.10.12]="freeswitch-1.10.12.tar.gz classic"
     [1.10.6]="freeswitch-1.10.6.tar.gz classic"
     [1.11.2-fhs]="freeswitch-1.11.2.tar.gz fhs"
+)
+# FusionPBX image tag -> "FusionPBX tarball, installer tarball, FreeSWITCH image tag it is built FROM".
+declare -A FUSIONPBX_BUILDS=(
+    [5.5]="fusionpbx-5.5-56cb26d35b.tar.gz fusionpbx-install.sh-4edf944a30.tar.gz 1.11.2-fhs"
 )
 # Built first, in this order, into every FreeSWITCH image (Debian's are too old for FreeSWITCH 1.10+).
 FREESWITCH_LIBRARIES="sofia-sip-1.13.17.tar.gz spandsp-0c7bceb.tar.gz"
@@ -78,11 +85,20 @@ inputs_hash() { # name suite [tag]
                 grep -P "^\Q$tarball\E\t" "$sources_dir/sources.lock" || die "images: $tarball is not pinned in $sources_dir/sources.lock"
             done
         fi
+        if [ "$name" = fusionpbx ]; then
+            # The FreeSWITCH image it is built FROM, with everything that image hashes.
+            echo "build=${FUSIONPBX_BUILDS[$tag]} base=$(inputs_hash freeswitch "$suite" "$(fusionpbx_base "$tag")")"
+            for tarball in $(fusionpbx_sources "$tag"); do
+                grep -P "^\Q$tarball\E\t" "$sources_dir/sources.lock" || die "images: $tarball is not pinned in $sources_dir/sources.lock"
+            done
+        fi
     } | sha256sum | cut -d' ' -f1
 }
 
 freeswitch_source() { local build="${FREESWITCH_BUILDS[$1]}"; echo "${build% *}"; }
 freeswitch_layout() { local build="${FREESWITCH_BUILDS[$1]}"; echo "${build#* }"; }
+fusionpbx_sources() { local build="${FUSIONPBX_BUILDS[$1]}"; echo "${build% *}"; }
+fusionpbx_base() { local build="${FUSIONPBX_BUILDS[$1]}"; echo "${build##* }"; }
 
 image_label() { docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null || true; }
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -106,6 +122,10 @@ for entry in "${IMAGES[@]}"; do
     if [ "$name" = freeswitch ]; then
         # shellcheck disable=SC2206 # a list of file names
         sources_needed+=($FREESWITCH_LIBRARIES "$(freeswitch_source "$tag")")
+    fi
+    if [ "$name" = fusionpbx ]; then
+        # shellcheck disable=SC2207 # a list of file names
+        sources_needed+=($(fusionpbx_sources "$tag"))
     fi
 done
 
@@ -181,6 +201,26 @@ build_freeswitch() { # tag suite base ref
     rm -rf "$context"
 }
 
+build_fusionpbx() { # tag base ref
+    local tag="$1" base="$2" ref="$3" context="$workdir/context-fusionpbx" tarball sources
+    sources="$(fusionpbx_sources "$tag")"
+    rm -rf "$context"
+    mkdir -p "$context/sources/fusionpbx"
+    cp -a "$images_dir/common" "$images_dir/fusionpbx" "$context/"
+    for tarball in $sources; do
+        ln "$SOURCES_CACHE/$tarball" "$context/sources/fusionpbx/" 2>/dev/null || cp "$SOURCES_CACHE/$tarball" "$context/sources/fusionpbx/"
+    done
+    # shellcheck disable=SC2086 # two file names
+    set -- $sources
+    docker build --pull=false -f "$context/fusionpbx/Dockerfile" -t "$ref" \
+        --build-arg "BASE_IMAGE=$NAMESPACE/freeswitch:$(fusionpbx_base "$tag")" \
+        --build-arg "FUSIONPBX_SOURCE=${1%.tar.gz}" --build-arg "INSTALLER_SOURCE=${2%.tar.gz}" \
+        --label "$LABEL=${wanted_hash[$ref]}" --label "org.voipguard.base=$NAMESPACE/freeswitch:$(fusionpbx_base "$tag")" \
+        --label "org.voipguard.fusionpbx=${1%.tar.gz} ${2%.tar.gz}" \
+        "$context"
+    rm -rf "$context"
+}
+
 build_suite() { # suite: base (if needed) then every image of that suite, in order
     local suite="$1" base="${base_of[$1]}" started entry name tag entry_suite ref
     if [ "${base#debootstrap:}" != "$base" ]; then
@@ -199,6 +239,8 @@ build_suite() { # suite: base (if needed) then every image of that suite, in ord
         echo "--- docker build $ref from $base"
         if [ "$name" = freeswitch ]; then
             build_freeswitch "$tag" "$suite" "$base" "$ref"
+        elif [ "$name" = fusionpbx ]; then
+            build_fusionpbx "$tag" "$base" "$ref"
         else
             docker build --pull=false -f "$images_dir/$name/Dockerfile" -t "$ref" \
                 --build-arg "BASE_IMAGE=$base" --build-arg "SUITE=$suite" \
