@@ -81,10 +81,20 @@ sanity: collections ## ansible-test sanity on a copy of the collection (tracked 
 	@scripts/host-packages.sh $(HOST_PACKAGES_SANITY)
 	@scripts/sanity.sh
 
-unit: collections ## pytest tests/unit and tests/filters
+# The pinned FusionPBX source (sources.lock) whose app_config.php and app_defaults.php files give the FusionPBX
+# database tests their tables and rows (tests/unit/fusionpbx_pg.py reads it from VOIPGUARD_FUSIONPBX_SOURCE).
+UNIT_FUSIONPBX_SOURCE := fusionpbx-5.5-56cb26d35b.tar.gz
+
+.PHONY: unit-sources
+unit-sources: # Verify the unit tests' FusionPBX source into .cache/sources (from VOIPGUARD_SOURCES, else upstream)
+	@$(PYTHON) molecule/resources/sources/fetch_sources.py --dest $(CACHE)/sources $(UNIT_FUSIONPBX_SOURCE) || \
+		{ echo "ERROR: unit: the FusionPBX source of the database tests could not be verified (above)" >&2; exit 1; }
+
+unit: collections unit-sources ## pytest tests/unit and tests/filters
 	@scripts/host-packages.sh $(HOST_PACKAGES_UNIT)
 	@echo "==> unit: pytest tests/unit tests/filters"
-	@VOIPGUARD_REQUIRE_FAIL2BAN=1 VOIPGUARD_REQUIRE_SIPP=1 VOIPGUARD_REQUIRE_POSTGRES=1 python -m pytest -q tests/unit tests/filters
+	@VOIPGUARD_FUSIONPBX_SOURCE=$(CACHE)/sources/$(UNIT_FUSIONPBX_SOURCE) VOIPGUARD_REQUIRE_FAIL2BAN=1 VOIPGUARD_REQUIRE_SIPP=1 \
+		VOIPGUARD_REQUIRE_POSTGRES=1 python -m pytest -q tests/unit tests/filters
 
 molecule: collections images ## molecule test -s $(SCENARIO)
 	@test -n "$(SCENARIO)" || { echo "ERROR: name a scenario: make molecule SCENARIO=<name> (found: $(MOLECULE_SCENARIOS))" >&2; exit 1; }

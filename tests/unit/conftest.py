@@ -72,3 +72,11 @@ def missing_fail2ban():
 def fixture_text():
     """read_fixture as a fixture."""
     return read_fixture
+
+
+@pytest.fixture(scope='session')
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster with FusionPBX 5.5's own tables (tests/unit/fusionpbx_pg.py), for the session."""
+    sys.path.insert(0, UNIT_DIR)
+    import fusionpbx_pg  # pylint: disable=import-outside-toplevel
+    yield from fusionpbx_pg.postgres_cluster_lifetime()
