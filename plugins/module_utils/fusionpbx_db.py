@@ -16,7 +16,9 @@ __metaclass__ = type
 import json
 import os
 import re
+import tempfile
 import uuid
+from xml.etree import ElementTree
 
 from ansible_collections.voipguard.pbx.plugins.module_utils import sofia_profiles
 
@@ -82,6 +84,71 @@ def parse_config_php(text):
         if key in ('type', 'host', 'port', 'name', 'username', 'password'):
             settings[key] = value
     return settings
+
+
+# The options every module that edits FusionPBX's database takes (doc fragment voipguard.pbx.fusionpbx_database).
+DATABASE_ARGUMENT_SPEC = dict(
+    fusionpbx_config=dict(type='path'),
+    db_host=dict(type='str'),
+    db_port=dict(type='int'),
+    db_name=dict(type='str'),
+    db_user=dict(type='str'),
+    db_password=dict(type='str', no_log=True),
+)
+DATABASE_OPTIONS = ('db_host', 'db_port', 'db_name', 'db_user', 'db_password')
+
+
+def find_config(path=None):
+    """The FusionPBX config file to read: path when given (it must exist), else the first default that exists, else None."""
+    if path:
+        if not os.path.isfile(path):
+            raise FusionPBXError('FusionPBX configuration file %s does not exist' % path)
+        return path
+    for candidate in DEFAULT_CONFIG_FILES:
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def open_database(run, which, options):
+    """(Psql, settings of the FusionPBX config file) for the module options of DATABASE_ARGUMENT_SPEC.
+
+    run(argv, data, env) runs a command; which(name) is the path of a program on the managed host.
+    """
+    config_path = find_config(options.get('fusionpbx_config'))
+    file_settings = read_fusionpbx_config((config_path,))[1] if config_path else {}
+    connection = resolve_connection(file_settings, host=options.get('db_host'), port=options.get('db_port'),
+                                    name=options.get('db_name'), user=options.get('db_user'),
+                                    password=options.get('db_password'))
+    runuser_path = which('runuser') if connection.password is None else 'runuser'
+    return Psql(run, connection, psql_path=which('psql'), runuser_path=runuser_path), file_settings
+
+
+def cache_dir_of(file_settings, cache_dir=None):
+    return cache_dir or file_settings.get('cache_location') or DEFAULT_CACHE_DIR
+
+
+def check_cache_dir(cache_dir, probe=True):
+    """Fail unless FusionPBX's file cache directory exists and files in it can be deleted.
+
+    With probe, a temporary file is created and removed there (os.access cannot see a read-only file
+    system or an immutable directory, and says yes to root); in check mode only the permissions are read.
+    """
+    problem = None
+    if not os.path.isdir(cache_dir):
+        problem = 'does not exist (set cache_dir, or cache.location in config.conf)'
+    elif not os.access(cache_dir, os.W_OK | os.X_OK):
+        problem = 'is not writable by this user'
+    elif probe:
+        try:
+            handle, path = tempfile.mkstemp(prefix='.voipguard-probe-', dir=cache_dir)
+            os.close(handle)
+            os.unlink(path)
+        except (IOError, OSError) as exc:
+            problem = 'is not writable (%s)' % exc.strerror
+    if problem:
+        raise FusionPBXError('FusionPBX cache directory %s %s, so its cached configuration could not be cleared;'
+                             ' nothing was changed' % (cache_dir, problem))
 
 
 def read_fusionpbx_config(paths=DEFAULT_CONFIG_FILES):
@@ -257,6 +324,13 @@ class DbState(object):
         self.fingerprint, text = payload.split(':', 1)
         self.profiles = _rows_to_profiles(json.loads(text))
 
+    def for_host(self, hostname):
+        """Keep the profiles FusionPBX builds sofia.conf from on hostname: its own and those of every host
+        (sip_profile_hostname empty), as sofia.conf.lua selects them. None keeps every profile."""
+        if hostname is not None:
+            self.profiles = [profile for profile in self.profiles if profile.hostname in (None, '') or profile.hostname == hostname]
+        return self
+
     def names(self):
         return sorted(set(profile.name for profile in self.profiles))
 
@@ -335,7 +409,7 @@ def apply_db_change(psql, plan, param_names, new_uuid=None):
     for index, (setting_uuid, value, enabled) in enumerate(plan.updates):
         variables['update_uuid%d' % index] = setting_uuid
         variables['update_enabled%d' % index] = enabled
-        assignments = "sip_profile_setting_enabled = :'update_enabled%d'" % index
+        assignments = "sip_profile_setting_enabled = :'update_enabled%d', update_date = now()" % index
         if value is not None:
             variables['update_value%d' % index] = value
             assignments = "sip_profile_setting_value = :'update_value%d', %s" % (index, assignments)
@@ -348,8 +422,8 @@ def apply_db_change(psql, plan, param_names, new_uuid=None):
         variables['insert_value%d' % index] = value
         lines.append(
             "INSERT INTO v_sip_profile_settings (sip_profile_setting_uuid, sip_profile_uuid, sip_profile_setting_name,"
-            " sip_profile_setting_value, sip_profile_setting_enabled, sip_profile_setting_description)"
-            " VALUES (:'insert_uuid%d', :'insert_profile%d', :'insert_name%d', :'insert_value%d', 'true', NULL);"
+            " sip_profile_setting_value, sip_profile_setting_enabled, sip_profile_setting_description, insert_date)"
+            " VALUES (:'insert_uuid%d', :'insert_profile%d', :'insert_name%d', :'insert_value%d', 'true', NULL, now());"
             % (index, index, index, index))
     lines.extend([
         _state_select(param_names, variables),
@@ -362,18 +436,26 @@ def apply_db_change(psql, plan, param_names, new_uuid=None):
     return DbState(psql.script('\n'.join(lines) + '\n', variables))
 
 
-def change_params(psql, params, profiles, exclude=(), state_name='present', check_mode=False, new_uuid=None):
+def change_params(psql, params, profiles, exclude=(), state_name='present', check_mode=False, new_uuid=None, hostname=None):
     """Set (or disable) params in the selected profiles; return the DbPlan of what changes.
 
-    params maps names to normalised values, profiles are names or 'all'. Outside check mode the plan is
-    applied in one transaction and verified against the rows read back inside it.
+    params maps names to normalised values, profiles are names or 'all'. Only the profiles FusionPBX
+    serves to hostname's FreeSWITCH are read and changed (None: every profile); another host's profile
+    of the same name is left alone. Outside check mode the plan is applied in one transaction and
+    verified against the rows read back inside it.
     """
     param_names = sorted(params)
-    state = read_state(psql, param_names)
-    selected = sofia_profiles.select_profiles(sofia_profiles.validate_profile_names(profiles), state.names(), exclude)
+    state = read_state(psql, param_names).for_host(hostname)
+    requested = sofia_profiles.validate_profile_names(profiles)
+    selected = sofia_profiles.select_profiles(requested, state.names(), exclude)
+    disabled = [name for name in selected if name in requested
+                and not any(str(profile.enabled).lower() == 'true' for profile in state.by_name(name))]
+    if disabled:
+        raise FusionPBXError('Sofia profile(s) disabled in FusionPBX (v_sip_profiles.sip_profile_enabled is false): %s;'
+                             ' FreeSWITCH does not load them. Enable them in FusionPBX or leave them out' % ', '.join(disabled))
     plan = plan_db_change(state, selected, params, state_name)
     if plan.changes and not check_mode:
-        after = apply_db_change(psql, plan, param_names, new_uuid=new_uuid)
+        after = apply_db_change(psql, plan, param_names, new_uuid=new_uuid).for_host(hostname)
         leftover = plan_db_change(after, selected, params, state_name).changes
         if leftover:
             raise FusionPBXError('the database does not hold the expected values after the change: %s'
@@ -389,16 +471,48 @@ def sofia_cache_files(cache_dir):
                   if _SOFIA_CACHE_FILE_RE.match(name) and os.path.isfile(os.path.join(cache_dir, name)))
 
 
-def clear_sofia_cache(cache_dir, check_mode=False):
-    """Delete the cached sofia.conf files (only report them in check mode); return their paths."""
-    files = sofia_cache_files(cache_dir)
+def _cached_params(path):
+    """{profile name: {param: value}} of a cached sofia.conf, or None when it is not readable XML."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, IOError, OSError):
+        return None
+    profiles = {}
+    for profile in root.iter('profile'):
+        values = profiles.setdefault(profile.get('name'), {})
+        for settings in profile.findall('settings'):
+            for param in settings.findall('param'):
+                values[param.get('name')] = param.get('value')
+    return profiles
+
+
+def stale_sofia_cache_files(cache_dir, selected, params, state_name='present'):
+    """Cached sofia.conf files that disagree with params for a selected profile (or cannot be read)."""
+    stale = []
+    for path in sofia_cache_files(cache_dir):
+        cached = _cached_params(path)
+        if cached is None:
+            stale.append(path)
+            continue
+        for name in selected:
+            if name not in cached:
+                continue
+            if any(cached[name].get(param) != (None if state_name == 'absent' else value) for param, value in params.items()):
+                stale.append(path)
+                break
+    return stale
+
+
+def clear_sofia_cache(cache_dir, check_mode=False, files=None):
+    """Delete the cached sofia.conf files, or only files (only report them in check mode); return their paths."""
+    files = sofia_cache_files(cache_dir) if files is None else files
     if not check_mode:
         for path in files:
             try:
                 os.unlink(path)
             except OSError as exc:
                 if os.path.exists(path):
-                    raise FusionPBXError('cannot remove cached sofia.conf %s: %s' % (path, exc))
+                    raise FusionPBXError('cannot remove FusionPBX cache file %s: %s' % (path, exc))
     return files
 
 

@@ -22,12 +22,17 @@ description:
   - "FusionPBX backend: FusionPBX builds sofia.conf from its PostgreSQL database, so editing the XML files there has no
     effect. The module updates (or inserts) rows of C(v_sip_profile_settings) for the named C(v_sip_profiles) rows, in
     one transaction, through the host's C(psql), then deletes FusionPBX's cached sofia.conf so the next rescan
-    reads the new values. Other rows are never touched."
+    reads the new values. Other rows are never touched. Only the profiles FusionPBX serves to this host are read and
+    changed: those whose C(sip_profile_hostname) is empty or the host's name, as FusionPBX's C(sofia.conf.lua) selects them.
+    A profile named in O(profiles) that is disabled in FusionPBX fails the task (FreeSWITCH does not load it); V(all)
+    includes disabled profiles, so the setting holds when one is enabled later."
   - Nothing is written when a file is malformed, a profile is unknown or a value is invalid.
   - The module does not reload FreeSWITCH. Run C(fs_cli -x 'sofia profile <name> rescan') for each profile in
     RV(changed_profiles), for example from a handler.
 author:
   - voipguard.pbx contributors (@voipguard)
+extends_documentation_fragment:
+  - voipguard.pbx.fusionpbx_database
 options:
   params:
     description:
@@ -79,41 +84,15 @@ options:
       - Keep a timestamped copy of each profile file before changing it. XML backend only.
     type: bool
     default: false
-  fusionpbx_config:
-    description:
-      - FusionPBX's configuration file with the database settings, either C(config.conf) (C(database.0.host = ...)
-        lines, FusionPBX 5) or C(config.php) (C($db_host = '...';) lines, older releases).
-      - Default is the first of C(/etc/fusionpbx/config.conf) and C(/etc/fusionpbx/config.php) that exists.
-    type: path
-  db_host:
-    description:
-      - PostgreSQL host, or the directory of its unix socket. Overrides the FusionPBX configuration file.
-    type: str
-  db_port:
-    description:
-      - PostgreSQL port. Overrides the FusionPBX configuration file.
-    type: int
-  db_name:
-    description:
-      - Database name. Overrides the FusionPBX configuration file, whose default is C(fusionpbx).
-    type: str
-  db_user:
-    description:
-      - Database user. Overrides the FusionPBX configuration file.
-      - Without a password the module runs C(psql) as the C(postgres) OS user (C(runuser -u postgres), peer
-        authentication) and connects as O(db_user) or, when not given, as C(postgres).
-    type: str
-  db_password:
-    description:
-      - Database password, passed to C(psql) in the C(PGPASSWORD) environment variable. Overrides the FusionPBX
-        configuration file.
-    type: str
   cache_dir:
     description:
       - FusionPBX's file cache directory. The files there that hold the generated sofia.conf
         (C(<hostname>.configuration.sofia.conf), C(configuration.sofia.conf.<hostname>) and the same names with C(:))
         are deleted after a change; no other file is touched.
       - Default is C(cache.location) from C(config.conf), else C(/var/cache/fusionpbx).
+      - The directory must exist and be writable, or the module fails before it changes the database. A cached
+        sofia.conf that disagrees with the requested values is deleted even when the database already holds them,
+        so a run that could not clear the cache is completed by the next one.
       - When FusionPBX uses memcache (C(cache.method = memcache)), the module deletes the keys through
         C(fs_cli -x 'memcache delete <key>') instead, when C(fs_cli) is installed, and warns otherwise.
     type: path
@@ -124,8 +103,6 @@ attributes:
   diff_mode:
     description: "Shows the requested params of each selected profile before and after, one C(profile: name=value) line each."
     support: full
-requirements:
-  - "FusionPBX backend only, on the managed host: the PostgreSQL client C(psql), and C(runuser) when no database password is known."
 notes:
   - Values are compared as text, so V(false) and C("false") are the same value but C(0) and V(false) are not.
   - When a param appears several times in one XML profile, FreeSWITCH applies the last one; the module changes
@@ -251,27 +228,13 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
 from ansible_collections.voipguard.pbx.plugins.module_utils import sofia_profiles
 
-DB_OPTIONS = ('db_host', 'db_port', 'db_name', 'db_user', 'db_password')
 
-
-def fusionpbx_config_path(module):
-    """The FusionPBX config file to read, or None when there is none."""
-    path = module.params['fusionpbx_config']
-    if path:
-        if not os.path.isfile(path):
-            module.fail_json(msg='FusionPBX configuration file %s does not exist' % path)
-        return path
-    for candidate in fusionpbx_db.DEFAULT_CONFIG_FILES:
-        if os.path.isfile(candidate):
-            return candidate
-    return None
-
-
-def choose_backend(module, config_path):
+def choose_backend(module):
     backend = module.params['backend']
     if backend != 'auto':
         return backend
-    if config_path or any(module.params[option] not in (None, '') for option in DB_OPTIONS):
+    if (fusionpbx_db.find_config(module.params['fusionpbx_config'])
+            or any(module.params[option] not in (None, '') for option in fusionpbx_db.DATABASE_OPTIONS)):
         return 'fusionpbx'
     return 'xml'
 
@@ -336,31 +299,34 @@ def clear_memcache(module, result):
         result['cache_cleared'].append('memcache:%s' % key)
 
 
-def run_fusionpbx(module, params, config_path, result):
-    file_settings = fusionpbx_db.read_fusionpbx_config((config_path,))[1] if config_path else {}
-    connection = fusionpbx_db.resolve_connection(
-        file_settings, host=module.params['db_host'], port=module.params['db_port'], name=module.params['db_name'],
-        user=module.params['db_user'], password=module.params['db_password'])
-    psql_path = module.get_bin_path('psql', required=True)
-    runuser_path = 'runuser'
-    if connection.password is None:
-        runuser_path = module.get_bin_path('runuser', required=True)
-    psql = fusionpbx_db.Psql(make_runner(module), connection, psql_path=psql_path, runuser_path=runuser_path)
+def run_fusionpbx(module, params, result):
+    psql, file_settings = fusionpbx_db.open_database(
+        make_runner(module), lambda name: module.get_bin_path(name, required=True), module.params)
+    memcache = file_settings.get('cache_method') == 'memcache'
+    cache_dir = fusionpbx_db.cache_dir_of(file_settings, module.params['cache_dir'])
+    if not memcache:
+        # Before the database: a change FusionPBX's cache would hide must not be made.
+        fusionpbx_db.check_cache_dir(cache_dir, probe=not module.check_mode)
     # FusionPBX keeps logfile.conf.xml and the rest on disk: report the directory for the role.
     result.update(config_dir=module.params['config_dir'] or sofia_profiles.detect_config_dir(),
-                  database=connection.describe(), cache_cleared=[])
+                  database=psql.connection.describe(), cache_cleared=[])
     plan = fusionpbx_db.change_params(psql, params, module.params['profiles'], module.params['exclude_profiles'],
-                                      module.params['state'], check_mode=module.check_mode)
-    result.update(known_profiles=plan.state.names(), changed_profiles=plan.changed_profiles, profiles=plan.changes,
-                  changed=bool(plan.changes))
+                                      module.params['state'], check_mode=module.check_mode, hostname=socket.gethostname())
+    if memcache:
+        if plan.changes:
+            clear_memcache(module, result)
+        stale = []
+    else:
+        # After a change every cached sofia.conf goes; otherwise only one that still holds other values
+        # (a run that changed the database but could not clear the cache).
+        stale = None if plan.changes else fusionpbx_db.stale_sofia_cache_files(
+            cache_dir, plan.selected, params, module.params['state'])
+        result['cache_cleared'].extend(fusionpbx_db.clear_sofia_cache(cache_dir, module.check_mode, stale))
+    changed_profiles = plan.changed_profiles or (sorted(plan.selected) if stale else [])
+    result.update(known_profiles=plan.state.names(), changed_profiles=changed_profiles, profiles=plan.changes,
+                  changed=bool(plan.changes) or bool(result['cache_cleared']))
     if module._diff:
-        result['diff'] = diff_result(plan.current, plan.changes, 'FusionPBX %s' % connection.describe())
-    if not plan.changes:
-        return
-    cache_dir = module.params['cache_dir'] or file_settings.get('cache_location') or fusionpbx_db.DEFAULT_CACHE_DIR
-    result['cache_cleared'].extend(fusionpbx_db.clear_sofia_cache(cache_dir, check_mode=module.check_mode))
-    if file_settings.get('cache_method') == 'memcache':
-        clear_memcache(module, result)
+        result['diff'] = diff_result(plan.current, plan.changes, 'FusionPBX %s' % psql.connection.describe())
 
 
 def main():
@@ -373,26 +339,20 @@ def main():
             backend=dict(type='str', default='auto', choices=['auto', 'xml', 'fusionpbx']),
             config_dir=dict(type='path'),
             backup=dict(type='bool', default=False),
-            fusionpbx_config=dict(type='path'),
-            db_host=dict(type='str'),
-            db_port=dict(type='int'),
-            db_name=dict(type='str'),
-            db_user=dict(type='str'),
-            db_password=dict(type='str', no_log=True),
             cache_dir=dict(type='path'),
+            **fusionpbx_db.DATABASE_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )
     result = dict(changed=False, changed_profiles=[], profiles={}, known_profiles=[])
     try:
         params = sofia_profiles.validate_params(module.params['params'], module.params['state'])
-        config_path = fusionpbx_config_path(module)
-        backend = choose_backend(module, config_path)
+        backend = choose_backend(module)
         result['backend'] = backend
         if backend == 'xml':
             run_xml(module, params, result)
         else:
-            run_fusionpbx(module, params, config_path, result)
+            run_fusionpbx(module, params, result)
     except (sofia_profiles.SofiaProfileError, fusionpbx_db.FusionPBXError) as exc:
         module.fail_json(msg=to_native(exc), **result)
     except (IOError, OSError) as exc:

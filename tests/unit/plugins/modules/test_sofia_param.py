@@ -9,10 +9,10 @@ import glob
 import os
 import shutil
 import sys
+import uuid
 
 import pytest
 
-from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
 from ansible_collections.voipguard.pbx.plugins.modules import sofia_param
 
 import module_harness
@@ -23,12 +23,6 @@ import fusionpbx_pg  # noqa: E402  (tests/unit is put on the path just above)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'sofia')
 VANILLA = ('internal.xml', 'external.xml', 'internal-ipv6.xml', 'external-ipv6.xml')
-
-
-@pytest.fixture(autouse=True)
-def no_fusionpbx_on_this_machine(monkeypatch, tmp_path):
-    # This machine is no FusionPBX host: auto-detection must not find a real config file.
-    monkeypatch.setattr(fusionpbx_db, 'DEFAULT_CONFIG_FILES', (str(tmp_path / 'no-fusionpbx' / 'config.conf'),))
 
 
 def run_module(args, check_mode=False, diff=False):
@@ -158,31 +152,21 @@ def test_missing_config_dir_fails(tmp_path):
 # ---------------------------------------------------------------- FusionPBX on a real PostgreSQL
 
 
-@pytest.fixture(scope='module')
-def postgres_cluster():
-    yield from fusionpbx_pg.postgres_cluster_lifetime()
-
-
 @pytest.fixture
-def fusionpbx(postgres_cluster, tmp_path):
-    """Seeded database, a config.conf pointing at it, and a cache directory with cached files."""
-    fusionpbx_pg.reset_databases(postgres_cluster)
-    cache_dir = tmp_path / 'cache'
-    cache_dir.mkdir()
+def fusionpbx(fusionpbx_host):
+    """fusionpbx_host with cached files: two sofia.conf names FusionPBX has used, and two others to keep."""
+    cluster, config, cache_dir = fusionpbx_host
     for name in ('pbx1.example.com.configuration.sofia.conf', 'configuration.sofia.conf.pbx1.example.com',
                  'pbx1.example.com.configuration.acl.conf', 'dialplan.example.com'):
-        (cache_dir / name).write_text('<document type="freeswitch/xml"/>')
-    config = tmp_path / 'config.conf'
-    config.write_text('database.0.type = pgsql\ndatabase.0.host = %s\ndatabase.0.port = %d\ndatabase.0.name = fusionpbx\n'
-                      'database.0.username = %s\ndatabase.0.password = %s\ncache.method = file\ncache.location = %s\n'
-                      % (postgres_cluster.socket_dir, postgres_cluster.port, fusionpbx_pg.DB_USER, fusionpbx_pg.DB_PASSWORD,
-                         cache_dir))
-    return postgres_cluster, str(config), str(cache_dir)
+        with open(os.path.join(cache_dir, name), 'w') as handle:
+            handle.write('<document type="freeswitch/xml"/>')
+    return fusionpbx_host
 
 
 def test_fusionpbx_auto_detected_sets_rows_and_clears_the_cache(fusionpbx):
     cluster, config, cache_dir = fusionpbx
     before = cluster.rows()
+    internal_uuid = cluster.setting_uuid('internal', 'log-auth-failures')
     outcome = run_module({'params': {'log-auth-failures': True}, 'profiles': ['internal', 'external'],
                           'fusionpbx_config': config}, diff=True)
     result = outcome.result
@@ -190,16 +174,21 @@ def test_fusionpbx_auto_detected_sets_rows_and_clears_the_cache(fusionpbx):
     assert result['backend'] == 'fusionpbx'
     assert result['changed'] is True
     assert result['changed_profiles'] == ['external', 'internal']
-    assert result['profiles']['external'] == {'log-auth-failures': {'before': 'false', 'after': 'true'}}
-    assert result['diff']['before'] == 'external: log-auth-failures=false\ninternal: log-auth-failures=false\n'
+    # A fresh FusionPBX has log-auth-failures (false) in internal only: external gets a new row.
+    assert result['profiles'] == {'external': {'log-auth-failures': {'before': None, 'after': 'true'}},
+                                  'internal': {'log-auth-failures': {'before': 'false', 'after': 'true'}}}
+    assert result['diff']['before'] == 'internal: log-auth-failures=false\n'
     assert result['diff']['after'] == 'external: log-auth-failures=true\ninternal: log-auth-failures=true\n'
     assert sorted(os.path.basename(path) for path in result['cache_cleared']) == [
         'configuration.sofia.conf.pbx1.example.com', 'pbx1.example.com.configuration.sofia.conf']
     assert sorted(os.listdir(cache_dir)) == ['dialplan.example.com', 'pbx1.example.com.configuration.acl.conf']
     after = cluster.rows()
-    assert sorted(set(after) - set(before)) == [
-        ('external', '0b6d3c40-8a0e-4b1c-9d1e-000000000202', 'log-auth-failures', 'true', 'true', 'stock'),
-        ('internal', '0b6d3c40-8a0e-4b1c-9d1e-000000000102', 'log-auth-failures', 'true', 'true', 'stock')]
+    assert sorted(set(before) - set(after)) == [('internal', internal_uuid, 'log-auth-failures', 'false', True, None)]
+    added = sorted(set(after) - set(before))
+    assert [row[:1] + row[2:] for row in added] == [('external', 'log-auth-failures', 'true', True, None),
+                                                    ('internal', 'log-auth-failures', 'true', True, None)]
+    assert added[1][1] == internal_uuid
+    assert str(uuid.UUID(added[0][1])) == added[0][1] and added[0][1] not in set(row[1] for row in before)
     assert fusionpbx_pg.DB_PASSWORD not in repr(result)
     again = run_module({'params': {'log-auth-failures': 'true'}, 'profiles': ['internal', 'external'],
                         'fusionpbx_config': config})
@@ -213,6 +202,9 @@ def test_fusionpbx_check_mode_changes_nothing(fusionpbx):
     outcome = run_module({'params': {'log-auth-failures': 'true'}, 'fusionpbx_config': config}, check_mode=True)
     assert outcome.result['changed'] is True
     assert outcome.result['changed_profiles'] == ['external', 'external-ipv6', 'internal', 'internal-ipv6']
+    assert outcome.result['profiles'] == dict(
+        (name, {'log-auth-failures': {'before': 'false' if name == 'internal' else None, 'after': 'true'}})
+        for name in outcome.result['changed_profiles'])
     assert len(outcome.result['cache_cleared']) == 2
     assert cluster.rows() == before_rows
     assert sorted(os.listdir(cache_dir)) == before_cache
@@ -232,12 +224,14 @@ def test_fusionpbx_explicit_options_override_an_old_config_php(fusionpbx, tmp_pa
 
 def test_fusionpbx_without_password_uses_the_postgres_user(fusionpbx):
     cluster, config, cache_dir = fusionpbx
+    acl_uuid = cluster.setting_uuid('internal', 'apply-register-acl')
     outcome = run_module({'params': {'apply-register-acl': 'domains'}, 'profiles': ['internal'], 'backend': 'fusionpbx',
                           'db_host': cluster.socket_dir, 'db_port': cluster.port, 'cache_dir': cache_dir})
     assert not outcome.failed, outcome.result
     assert outcome.result['profiles'] == {'internal': {'apply-register-acl': {'before': None, 'after': 'domains'}}}
-    assert [row[2:5] for row in cluster.rows() if row[0] == 'internal' and row[2] == 'apply-register-acl'] == [
-        ('apply-register-acl', 'domains', 'true')]
+    # The row FusionPBX installs disabled ('providers') is the one enabled, with the new value.
+    assert [row[1:5] for row in cluster.rows() if row[0] == 'internal' and row[2] == 'apply-register-acl'] == [
+        (acl_uuid, 'apply-register-acl', 'domains', True)]
 
 
 def test_fusionpbx_unknown_profile_fails_without_writing(fusionpbx):
