@@ -30,6 +30,7 @@ CHECK_SOFIA = 'log-auth-failures'
 CHECK_WARNING = 'WARNING reaches the log'
 CHECK_FILTER = 'filter matches the log format'
 CHECK_REACHABLE = 'host reachable'
+CHECK_EVENT_GUARD = 'event_guard whitelist'
 
 
 def _check(name, status, message):
@@ -139,6 +140,43 @@ def check_filter(log_check):
     return _check(CHECK_FILTER, PASSED if verdict else FAILED, log_check.get('filter_reason', ''))
 
 
+def check_event_guard(event_guard):
+    """FusionPBX's event_guard honours the policy whitelist, or is off, as the host's policy says.
+
+    event_guard: {'policy': 'whitelist'|'disabled'|'unmanaged'|None (no FusionPBX), 'whitelist': the
+    check-mode result of fusionpbx_access_control, 'service': the service_facts entry of event_guard}.
+    """
+    mode = (event_guard or {}).get('policy')
+    if mode is None:
+        return _check(CHECK_EVENT_GUARD, SKIPPED, 'no FusionPBX database configured on this host')
+    if mode == 'unmanaged':
+        return _check(CHECK_EVENT_GUARD, SKIPPED, 'policy leaves event_guard alone (fusionpbx_event_guard unmanaged)')
+    if mode == 'disabled':
+        service = event_guard.get('service') or {}
+        if service.get('state') == 'running' or service.get('status') == 'enabled':
+            return _check(CHECK_EVENT_GUARD, FAILED, 'event_guard is %s and %s; the policy turns it off'
+                          % (service.get('state'), service.get('status')))
+        return _check(CHECK_EVENT_GUARD, PASSED, 'event_guard is off, as the policy says')
+    result = event_guard.get('whitelist')
+    error = _task_error(result)
+    if error:
+        return _check(CHECK_EVENT_GUARD, FAILED, 'cannot read FusionPBX\'s access control list: %s' % error)
+    problems = []
+    if result.get('added'):
+        problems.append('missing: %s' % ', '.join(result['added']))
+    if result.get('removed'):
+        problems.append('not in policy: %s' % ', '.join(result['removed']))
+    if result.get('unblocked'):
+        problems.append('whitelisted addresses blocked by event_guard: %s' % ', '.join(result['unblocked']))
+    if result.get('changed') and not problems:
+        problems.append('the list is missing or its settings differ')
+    if problems:
+        return _check(CHECK_EVENT_GUARD, FAILED, 'event_guard\'s access control list differs from the policy whitelist: %s'
+                      % '; '.join(problems))
+    return _check(CHECK_EVENT_GUARD, PASSED, 'event_guard honours exactly the policy whitelist (%d node(s))'
+                  % len(result.get('nodes') or []))
+
+
 def evaluate_host(facts, policy):
     """{'compliant': bool, 'checks': [...]} for one host. facts None means the host gave no facts."""
     if not facts:
@@ -151,6 +189,7 @@ def evaluate_host(facts, policy):
     checks.append(check_sofia(facts.get('sofia') if policy.get('log_auth_failures', True) else None))
     checks.append(check_warning(facts.get('freeswitch_log'), policy.get('warning_logged', True)))
     checks.append(check_filter(facts.get('freeswitch_log')))
+    checks.append(check_event_guard(facts.get('event_guard')))
     return dict(compliant=all(check['status'] != FAILED for check in checks), checks=checks)
 
 

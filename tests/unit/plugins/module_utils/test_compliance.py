@@ -56,7 +56,7 @@ def test_compliant_host_passes_every_check():
     assert statuses(result) == {
         'fail2ban running': 'passed', 'jail voipguard-freeswitch': 'passed', 'jail sshd': 'passed',
         'whitelist': 'passed', 'log-auth-failures': 'passed', 'WARNING reaches the log': 'passed',
-        'filter matches the log format': 'passed'}
+        'filter matches the log format': 'passed', 'event_guard whitelist': 'skipped'}
 
 
 def test_fail2ban_down_fails_running_jails_and_whitelist():
@@ -128,7 +128,7 @@ def test_report_summary_junit_for_a_fleet():
     assert lines[-1] == '3 host(s): 1 compliant, 2 drifting (pbx2, pbx3)'
 
     root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
-    assert root.tag == 'testsuites' and root.get('tests') == '15' and root.get('failures') == '2'
+    assert root.tag == 'testsuites' and root.get('tests') == '17' and root.get('failures') == '2'
     suites = dict((suite.get('name'), suite) for suite in root.iter('testsuite'))
     assert suites['pbx1'].get('failures') == '0' and suites['pbx1'].get('timestamp') == '2026-01-05T10:00:00+00:00'
     failure = suites['pbx2'].find("testcase[@name='whitelist']/failure")
@@ -143,3 +143,41 @@ def test_junit_escapes_attacker_controlled_text():
     report = compliance.build_report(dict(pbx=compliance.evaluate_host(facts, POLICY)))
     root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
     assert root.find(".//failure").get('message') == 'missed [<x@"&]>] from ip 203.0.113.7'
+
+
+# --- FusionPBX's event_guard -------------------------------------------------------------------------
+
+ACL_EXACT = dict(changed=False, nodes=['127.0.0.0/8', '198.51.100.0/24'], added=[], removed=[], unblocked=[])
+
+
+def test_event_guard_with_the_policy_whitelist_passes():
+    result = drifted(event_guard=dict(policy='whitelist', whitelist=ACL_EXACT))
+    assert statuses(result)['event_guard whitelist'] == 'passed' and result['compliant'] is True
+    assert '2 node(s)' in messages(result)['event_guard whitelist']
+
+
+def test_event_guard_list_drift_is_reported_with_what_differs():
+    acl = dict(ACL_EXACT, changed=True, added=['198.51.100.0/24'], removed=['allow 203.0.113.99/32'],
+               unblocked=['198.51.100.40'])
+    result = drifted(event_guard=dict(policy='whitelist', whitelist=acl))
+    assert statuses(result)['event_guard whitelist'] == 'failed' and result['compliant'] is False
+    message = messages(result)['event_guard whitelist']
+    assert 'missing: 198.51.100.0/24' in message and 'not in policy: allow 203.0.113.99/32' in message
+    assert 'blocked by event_guard: 198.51.100.40' in message
+
+
+def test_event_guard_list_unreadable_fails():
+    result = drifted(event_guard=dict(policy='whitelist', whitelist=dict(failed=True, msg='psql failed on database fusionpbx')))
+    assert statuses(result)['event_guard whitelist'] == 'failed' and 'psql failed' in messages(result)['event_guard whitelist']
+
+
+def test_event_guard_disabled_by_policy_must_not_run():
+    running = drifted(event_guard=dict(policy='disabled', service=dict(state='running', status='enabled')))
+    assert statuses(running)['event_guard whitelist'] == 'failed'
+    stopped = drifted(event_guard=dict(policy='disabled', service=dict(state='stopped', status='disabled')))
+    assert statuses(stopped)['event_guard whitelist'] == 'passed'
+
+
+def test_event_guard_unmanaged_or_absent_is_skipped():
+    assert statuses(drifted(event_guard=dict(policy='unmanaged')))['event_guard whitelist'] == 'skipped'
+    assert statuses(drifted(event_guard=dict(policy=None)))['event_guard whitelist'] == 'skipped'
