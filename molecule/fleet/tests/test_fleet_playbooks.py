@@ -13,23 +13,20 @@ reports where they were and why.
 
 import json
 import os
-import re
-import subprocess
 import sys
-from xml.etree import ElementTree
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
 
 import sip_testbed as tb  # noqa: E402
+from fleet_playbooks import run_compliance, run_playbook  # noqa: E402
 
 PBXS = ["vg-fleet-pbx1", "vg-fleet-pbx2", "vg-fleet-pbx3"]
 FIRST, EDITED = "vg-fleet-pbx1", "vg-fleet-pbx2"
 JAIL = "voipguard-freeswitch"
 CUSTOMER = "198.51.100.20"           # inside the policy whitelist 198.51.100.0/24
 STALE_ENTRY = "203.0.113.99"          # added by hand, not in the policy
-PLAYBOOK_TIMEOUT = 900
 
 # Not parametrized over hosts: each test covers the whole fleet.
 testinfra_hosts = ["docker://vg-fleet-pbx1"]
@@ -50,21 +47,6 @@ def attacker_ip(attacker):
     return tb.address_of(attacker)
 
 
-def run_playbook(name, *extra_vars):
-    """ansible-playbook voipguard.pbx.<name> on the scenario's inventory: (rc, output, {host: recap counts})."""
-    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "voipguard.pbx." + name]
-    for extra in extra_vars:
-        command += ["-e", extra]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default")
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                            universal_newlines=True, timeout=PLAYBOOK_TIMEOUT, check=False)
-    recap = {}
-    for match in re.finditer(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", result.stdout, re.M):
-        recap[match.group(1)] = dict(ok=int(match.group(2)), changed=int(match.group(3)),
-                                     unreachable=int(match.group(4)), failed=int(match.group(5)))
-    return result.returncode, result.stdout, recap
-
-
 def banned(pbx, jail=JAIL):
     return tb.jail_status(pbx, jail)["banned"]
 
@@ -83,14 +65,6 @@ def config_fingerprint(pbx):
 
 def fail2ban_pid(pbx):
     return pbx.check_output("systemctl show -p MainPID --value fail2ban").strip()
-
-
-def run_compliance(tmp_path):
-    report_dir = tmp_path / "compliance"
-    rc, output, recap = run_playbook("compliance", "voipguard_compliance_report_dir=%s" % report_dir)
-    report = json.loads((report_dir / "compliance.json").read_text())
-    junit = ElementTree.parse(str(report_dir / "compliance.junit.xml")).getroot()
-    return rc, output, recap, report, junit
 
 
 def failed_cases(junit):

@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Two blockers, one whitelist: FusionPBX's event_guard next to fail2ban.
+
+vg-fusionpbx-eg keeps event_guard (fusionpbx_event_guard: whitelist): the fail2ban whitelist is also
+FusionPBX's access control list voipguard-whitelist, so the whitelisted carrier fails registrations
+and neither blocker stops it, while the attacker is dropped by event_guard after its first failure
+(event_guard blocks asynchronously, a moment after the failure: the tests wait for its rule).
+vg-fusionpbx has it disabled: the service is off and the blocks it made before the converge are gone.
+The scenario's network is outside RFC 1918: event_guard's own default list allows all of RFC 1918.
+"""
+
+import pytest
+
+from fusionpbx_testbed import (ACL_NAME, ATTACKER, CARRIER, GUARDED, PHONE, SOLO, event_guard_blocks, event_guard_logged,
+                               fail2ban_banned_anywhere, sql)
+import sip_testbed as tb
+
+testinfra_hosts = ["docker://" + GUARDED]
+
+
+@pytest.fixture(scope="module")
+def carrier():
+    return tb.container(CARRIER)
+
+
+@pytest.fixture(scope="module")
+def attacker():
+    return tb.container(ATTACKER)
+
+
+def acl_nodes(pbx):
+    return sorted(row[0] for row in sql(pbx, "SELECT n.node_type || ' ' || n.node_cidr FROM v_access_control_nodes n"
+                                             " JOIN v_access_controls a USING (access_control_uuid)"
+                                             " WHERE a.access_control_name = '%s'" % ACL_NAME))
+
+
+def test_event_guard_runs_and_its_list_is_the_fail2ban_whitelist(host, carrier):
+    assert host.service("event_guard").is_running and host.service("event_guard").is_enabled
+    # fail2ban_ignoreip (the admin, the carrier by name) with loopback; ::1 cannot be compared by event_guard.
+    assert acl_nodes(host) == sorted(["allow 127.0.0.0/8", "allow 198.51.100.77/32", "allow %s/32" % tb.address_of(carrier)])
+    assert sql(host, "SELECT access_control_default FROM v_access_controls WHERE access_control_name = '%s'" % ACL_NAME) == [["deny"]]
+
+
+def test_whitelisted_carrier_is_blocked_by_neither_while_the_attacker_is_dropped(host, carrier, attacker):
+    target, carrier_ip, attacker_ip = tb.address_of(host), tb.address_of(carrier), tb.address_of(attacker)
+    limit = int(host.check_output("fail2ban-client get voipguard-freeswitch maxretry"))
+    ignored_before = tb.ignored_in_log(host, "voipguard-freeswitch", carrier_ip)
+    # More failures than fail2ban's limit (event_guard alone would block at the first).
+    tb.register(carrier, target, "1002", "carrier-wrong", count=limit + 3, timeout=2)
+    # Then the attacker fails once. event_guard judges the events in order, so once the attacker's block
+    # is in the firewall, every failure of the carrier before it has been judged too.
+    tb.register(attacker, target, "1001", "guess", timeout=2, expect="403")
+    tb.wait_for(lambda: attacker_ip in event_guard_blocks(host), timeout=60, what="event_guard to block the attacker")
+    assert event_guard_logged(host, attacker_ip) == [("sip-auth-fail", "blocked")]
+    tb.wait_for(lambda: tb.ignored_in_log(host, "voipguard-freeswitch", carrier_ip) >= ignored_before + limit + 3,
+                what="fail2ban to ignore the carrier's failures")
+
+    # The carrier: blocked by neither, and still registers.
+    assert carrier_ip not in event_guard_blocks(host) and event_guard_logged(host, carrier_ip) == []
+    assert fail2ban_banned_anywhere(host, carrier_ip) == []
+    seen = tb.delivered_packets(host, carrier_ip)
+    tb.register(carrier, target, "1002", "secret-1002", expect="200")
+    assert tb.delivered_packets(host, carrier_ip) > seen
+
+    # The attacker: nothing of it gets past the firewall any more, over UDP or TCP.
+    seen = tb.delivered_packets(host, attacker_ip)
+    tb.register(attacker, target, "1001", "guess", timeout=2, expect="timeout")
+    tb.register(attacker, target, "1001", "guess", transport="tcp", timeout=2, expect="timeout")
+    assert tb.delivered_packets(host, attacker_ip) == seen
+
+
+def test_event_guard_is_off_where_the_policy_disables_it():
+    solo = tb.container(SOLO)
+    assert not solo.service("event_guard").is_running and not solo.service("event_guard").is_enabled
+    # Its block of the attacker's guesses before the converge (prepare.yml) was lifted.
+    assert event_guard_blocks(solo) == set()
+    assert [row for row in event_guard_logged(solo, tb.address_of(tb.container(ATTACKER))) if row[1] == "blocked"]
+
+
+def test_the_phone_is_never_blocked_by_event_guard(host):
+    assert tb.address_of(tb.container(PHONE)) not in event_guard_blocks(host)
