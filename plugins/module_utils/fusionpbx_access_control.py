@@ -29,6 +29,11 @@ from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
 
 # What a list name may be: FusionPBX serves every list to FreeSWITCH as acl.conf, <list name="...">.
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
+# Lists FusionPBX and FreeSWITCH use themselves: rfc1918 and providers come with FusionPBX (every Sofia
+# profile has apply-inbound-acl=providers), domains, lan, localnet.auto... are FreeSWITCH's. Taking one
+# over would delete its nodes or let whitelisted addresses skip SIP authentication.
+RESERVED_NAMES = ('rfc1918', 'providers', 'domains', 'lan', 'localnet.auto', 'nat.auto', 'loopback.auto',
+                  'wan.auto', 'wan_v4.auto', 'wan_v6.auto', 'rfc6598.auto')
 _TEXT_MAX = 255
 # event_guard caches every address it allowed as switch:allowed:<ip> forever (a file in the cache
 # directory); FusionPBX caches the generated acl.conf too.
@@ -45,6 +50,9 @@ def validate_name(name):
         raise AccessControlError(
             'invalid access control list name %r: 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit'
             % (name,))
+    if name.lower() in RESERVED_NAMES:
+        raise AccessControlError('access control list name %s belongs to FusionPBX or FreeSWITCH (%s); choose a list of your own'
+                                 % (name, ', '.join(RESERVED_NAMES)))
     return name
 
 
@@ -62,6 +70,13 @@ def resolve_ipv4(name):
     except (socket.gaierror, UnicodeError):
         return []
     return sorted(set(info[4][0] for info in infos), key=ipaddress.ip_address)
+
+
+def _matches_every_ipv6(network):
+    """FusionPBX's check_cidr() turns an IPv6 address into 0 (ip2long), so an IPv4 node whose network
+    address is in 0.0.0.0/8 (0.0.0.0/0, a 0.0.0.0 a filtering resolver answered) would allow every IPv6
+    source through event_guard."""
+    return network.network_address in ipaddress.ip_network('0.0.0.0/8')
 
 
 class Nodes(object):
@@ -91,11 +106,18 @@ def normalize_nodes(entries, resolve=resolve_ipv4):
         try:
             found = [ipaddress.ip_network(text, strict=False)]
         except ValueError:
-            addresses = resolve(text)
+            # A resolver that blocks a name answers 0.0.0.0: that is no address of the host.
+            addresses = [address for address in resolve(text) if not _matches_every_ipv6(ipaddress.ip_network(address))]
             result.resolved[text] = addresses
             if not addresses:
                 result.unresolved.append(text)
             found = [ipaddress.ip_network(address) for address in addresses]
+        else:
+            if found[0].version == 4 and (_matches_every_ipv6(found[0]) or found[0].is_multicast):
+                raise AccessControlError(
+                    'whitelist entry %s cannot be given to event_guard: FusionPBX compares every IPv6 address as 0.0.0.0,'
+                    ' so a network starting at 0.0.0.0 would let all of them through (and multicast never sends SIP)'
+                    % entry)
         for network in found:
             if network.version == 6:
                 # ::1 never reaches event_guard from the network: not worth a warning.
@@ -139,8 +161,7 @@ class ListState(object):
     """The rows of the named list as read, with the server's md5 of their JSON text."""
 
     def __init__(self, payload):
-        self.fingerprint, text = payload.split(':', 1)
-        rows = json.loads(text)
+        self.fingerprint, rows = fusionpbx_db.parse_state_payload(payload)
         self.list_uuids = sorted(set(row['list_uuid'] for row in rows))
         first = rows[0] if rows else {}
         self.default = first.get('list_default')
@@ -248,24 +269,30 @@ def cache_files(cache_dir):
                   if (_ALLOWED_CACHE_RE.match(name) or _ACL_CACHE_RE.match(name)) and os.path.isfile(os.path.join(cache_dir, name)))
 
 
-def event_guard_blocks(psql):
-    """[(log uuid, address)] of event_guard's current blocks; [] when FusionPBX has no event_guard table."""
+def event_guard_blocks(psql, hostname):
+    """[(log uuid, address)] of event_guard's blocks on hostname not lifted yet: 'blocked', or 'pending' (asked to
+    lift, not done: event_guard or FreeSWITCH was down). [] when FusionPBX has no event_guard table. event_guard
+    only lifts the rows of its own host (event_guard_service.php), so other hosts' rows are left to them."""
     sql = (
         "SELECT to_regclass('v_event_guard_logs') IS NOT NULL AS voipguard_has_event_guard \\gset\n"
         "\\if :voipguard_has_event_guard\n"
         "SELECT '%s' || coalesce(jsonb_agg(jsonb_build_array(event_guard_log_uuid::text, ip_address::text)"
-        " ORDER BY ip_address, event_guard_log_uuid), '[]'::jsonb)::text FROM v_event_guard_logs WHERE log_status = 'blocked';\n"
+        " ORDER BY ip_address, event_guard_log_uuid), '[]'::jsonb)::text FROM v_event_guard_logs"
+        " WHERE log_status IN ('blocked', 'pending') AND hostname = :'hostname';\n"
         "\\else\n"
         "\\echo %s[]\n"
         "\\endif\n" % (fusionpbx_db._JSON_MARKER, fusionpbx_db._JSON_MARKER))
-    return [tuple(row) for row in json.loads(psql.script(sql, {}))]
+    try:
+        return [tuple(row) for row in json.loads(psql.script(sql, {'hostname': hostname}))]
+    except ValueError as exc:
+        raise fusionpbx_db.FusionPBXError('psql returned event_guard rows that are not the expected JSON: %s' % exc)
 
 
 def request_unblock(psql, log_uuids):
     """Mark event_guard blocks 'pending', as FusionPBX's GUI does; event_guard lifts them on its unblock event."""
     variables = {}
     refs = fusionpbx_db._numbered('log', log_uuids, variables)
-    psql.script("UPDATE v_event_guard_logs SET log_status = 'pending' WHERE log_status = 'blocked'"
+    psql.script("UPDATE v_event_guard_logs SET log_status = 'pending' WHERE log_status IN ('blocked', 'pending')"
                 " AND event_guard_log_uuid::text IN (%s);\n\\echo %s[]\n" % (', '.join(refs), fusionpbx_db._JSON_MARKER),
                 variables)
 
@@ -282,7 +309,7 @@ class Result(object):
 
 
 def ensure(psql, name, entries, description='', node_description='', state_name='present', unblock=True,
-           check_mode=False, new_uuid=None, resolve=resolve_ipv4):
+           check_mode=False, new_uuid=None, resolve=resolve_ipv4, hostname=None):
     """Make the list hold exactly entries as allow nodes (or remove it), and ask event_guard to lift its blocks
     of addresses the nodes cover. Return a Result; nothing is written in check mode."""
     validate_name(name)
@@ -292,8 +319,8 @@ def ensure(psql, name, entries, description='', node_description='', state_name=
     nodes = wanted.cidrs
     state = read_state(psql, name)
     plan = plan_change(state, nodes, description, state_name)
-    blocks = [(log_uuid, address) for log_uuid, address in (event_guard_blocks(psql) if unblock else [])
-              if covered(address, nodes)]
+    blocks = [(log_uuid, address) for log_uuid, address in
+              (event_guard_blocks(psql, hostname or socket.gethostname()) if unblock else []) if covered(address, nodes)]
     if not check_mode:
         if plan.changed:
             after = apply_change(psql, plan, name, description, node_description, new_uuid=new_uuid)

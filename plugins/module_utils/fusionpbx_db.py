@@ -208,12 +208,14 @@ class Psql(object):
     AnsibleModule.run_command, tests pass subprocess.
     """
 
-    def __init__(self, run, connection, psql_path='psql', runuser_path='runuser', os_user='postgres'):
+    def __init__(self, run, connection, psql_path='psql', runuser_path='runuser', os_user='postgres',
+                 application='voipguard.pbx.sofia_param'):
         self.run = run
         self.connection = connection
         self.psql_path = psql_path
         self.runuser_path = runuser_path
         self.os_user = os_user
+        self.application = application
 
     def command(self, variables):
         conn = self.connection
@@ -227,7 +229,7 @@ class Psql(object):
         argv.extend(['-d', conn.name])
         for name in sorted(variables):
             argv.extend(['-v', '%s=%s' % (name, variables[name])])
-        env = {'PGCONNECT_TIMEOUT': '10', 'PGAPPNAME': 'voipguard.pbx.sofia_param'}
+        env = {'PGCONNECT_TIMEOUT': '10', 'PGAPPNAME': self.application}
         if conn.password is not None:
             env['PGPASSWORD'] = conn.password
             argv.insert(argv.index('-X'), '-w')
@@ -236,18 +238,31 @@ class Psql(object):
         return argv, env
 
     def script(self, sql, variables):
-        """Run sql (psql script text) with variables; return the text printed after the marker."""
+        """Run sql (psql script text) with variables; return the text of the last line starting with the marker.
+
+        The markers count only at the start of a line: the rows' JSON is one line that starts with the
+        marker, and text stored in the database (JSON-escaped) cannot start another.
+        """
         argv, env = self.command(variables)
         rc, out, err = self.run(argv, sql, env)
-        out = out or ''
-        if _CONFLICT_MARKER in out:
-            raise ConflictError('the FusionPBX sip profile settings changed while they were being edited; run again')
+        lines = (out or '').splitlines()
+        if _CONFLICT_MARKER in lines:
+            raise ConflictError('the FusionPBX rows changed while they were being edited; run again')
         if rc != 0:
-            raise FusionPBXError('psql failed on %s (rc=%s): %s' % (self.connection.describe(), rc, (err or out).strip()))
-        position = out.rfind(_JSON_MARKER)
-        if position < 0:
+            raise FusionPBXError('psql failed on %s (rc=%s): %s' % (self.connection.describe(), rc, (err or out or '').strip()))
+        results = [line[len(_JSON_MARKER):].strip() for line in lines if line.startswith(_JSON_MARKER)]
+        if not results:
             raise FusionPBXError('psql returned no result: %s' % (out or err or '').strip())
-        return out[position + len(_JSON_MARKER):].strip()
+        return results[-1]
+
+
+def parse_state_payload(payload):
+    """(fingerprint, rows) of a '<md5>:<JSON>' payload of the state queries."""
+    try:
+        fingerprint, text = payload.split(':', 1)
+        return fingerprint, json.loads(text)
+    except ValueError as exc:
+        raise FusionPBXError('psql returned a result that is not the expected JSON (%s): %s' % (exc, payload[:200]))
 
 
 class SettingRow(object):
@@ -321,8 +336,8 @@ class DbState(object):
     """The rows read for the requested params, with the server's md5 of their JSON text."""
 
     def __init__(self, payload):
-        self.fingerprint, text = payload.split(':', 1)
-        self.profiles = _rows_to_profiles(json.loads(text))
+        self.fingerprint, rows = parse_state_payload(payload)
+        self.profiles = _rows_to_profiles(rows)
 
     def for_host(self, hostname):
         """Keep the profiles FusionPBX builds sofia.conf from on hostname: its own and those of every host
@@ -434,6 +449,21 @@ def apply_db_change(psql, plan, param_names, new_uuid=None):
         '\\endif',
     ])
     return DbState(psql.script('\n'.join(lines) + '\n', variables))
+
+
+CONFLICT_ATTEMPTS = 3
+
+
+def retry_on_conflict(change, attempts=CONFLICT_ATTEMPTS):
+    """change() again, from a fresh read, when the rows changed between its read and its write (another
+    host sharing the database, FusionPBX's interface); the last ConflictError is raised."""
+    for attempt in range(attempts):
+        try:
+            return change()
+        except ConflictError:
+            if attempt == attempts - 1:
+                raise
+    return None  # not reached
 
 
 def change_params(psql, params, profiles, exclude=(), state_name='present', check_mode=False, new_uuid=None, hostname=None):

@@ -19,9 +19,12 @@ description:
   - "FusionPBX's own blocker, event_guard, never blocks an address that an C(allow) node of any list covers, so this is
     how the operator's whitelist reaches it. event_guard remembers every address it allowed in FusionPBX's cache
     (C(switch.allowed.<address>)) for ever; after a change those files and the cached C(acl.conf) are deleted."
-  - With O(unblock=true), event_guard's current blocks of addresses the list covers are marked C(pending), as
-    FusionPBX's web interface does; event_guard lifts them when it receives its C(event_guard:unblock) event, which
-    the module sends through C(fs_cli) (FreeSWITCH's Lua).
+  - With O(unblock=true), event_guard's blocks on this host (C(v_event_guard_logs) rows of this host name, C(blocked)
+    or still C(pending)) of addresses the list covers are marked C(pending), as FusionPBX's web interface does;
+    event_guard lifts them when it receives its C(event_guard:unblock) event, which the module sends through
+    C(fs_cli) (FreeSWITCH's Lua). The task fails when that event cannot be sent; the next run asks again.
+  - The names of FusionPBX's and FreeSWITCH's own lists (C(rfc1918), C(providers), C(domains), ...) are refused, and so
+    are entries that FusionPBX's C(check_cidr()) would turn into "allow everyone" (networks starting at C(0.0.0.0)).
   - Invalid entries, names or descriptions fail the task before anything is written.
 author:
   - voipguard.pbx contributors (@voipguard)
@@ -80,6 +83,9 @@ attributes:
     support: full
 notes:
   - "FreeSWITCH learns the changed lists at its next C(reloadacl); event_guard reads them at every event."
+  - "The list is shared by every host of a FusionPBX cluster that shares the database: give them one whitelist."
+  - "event_guard reads its cache settings from FusionPBX's database; the module clears the file cache of C(config.conf)
+    (C(cache_dir)), which is the same directory unless an administrator changed FusionPBX's cache settings."
 seealso:
   - name: FusionPBX event_guard
     description: FusionPBX's blocker and its access control check.
@@ -175,11 +181,13 @@ def main():
         psql, file_settings = fusionpbx_db.open_database(
             lambda argv, data, env: module.run_command(argv, data=data, environ_update=env, cwd='/'),
             lambda name: module.get_bin_path(name, required=True), params)
+        psql.application = 'voipguard.pbx.fusionpbx_access_control'
         result['database'] = psql.connection.describe()
         cache_dir = fusionpbx_db.cache_dir_of(file_settings, params['cache_dir'])
         fusionpbx_db.check_cache_dir(cache_dir, probe=not module.check_mode)
-        outcome = acl.ensure(psql, params['name'], params['nodes'], params['description'], params['node_description'],
-                             params['state'], unblock=params['unblock'], check_mode=module.check_mode)
+        outcome = fusionpbx_db.retry_on_conflict(lambda: acl.ensure(
+            psql, params['name'], params['nodes'], params['description'], params['node_description'], params['state'],
+            unblock=params['unblock'], check_mode=module.check_mode))
         plan = outcome.plan
         result.update(nodes=outcome.nodes.cidrs, added=plan.added,
                       removed=['%s %s' % (row['node_type'], row['node_cidr']) for row in plan.removed],
@@ -190,12 +198,14 @@ def main():
             if not module.check_mode:
                 fusionpbx_db.clear_sofia_cache(cache_dir, files=result['cache_cleared'])
         if outcome.unblocked and not module.check_mode:
+            # The rows are 'pending' now; until event_guard gets its event the addresses stay dropped, and the
+            # next run (which counts pending rows as blocks) asks again.
             fs_cli = module.get_bin_path('fs_cli')
-            if fs_cli is None:
-                module.warn('fs_cli is not installed: event_guard lifts the blocks of %s at its next unblock event'
-                            % ', '.join(outcome.unblocked))
-            else:
-                module.run_command([fs_cli, '-x', UNBLOCK_EVENT])
+            rc, out, err = module.run_command([fs_cli, '-x', UNBLOCK_EVENT]) if fs_cli else (None, '', 'fs_cli is not installed')
+            if rc != 0:
+                module.fail_json(msg='event_guard still drops %s: asking it to lift the blocks failed (%s); run again when'
+                                     ' FreeSWITCH answers fs_cli' % (', '.join(outcome.unblocked), (err or out or 'rc=%s' % rc).strip()),
+                                 **result)
         if outcome.nodes.skipped_ipv6:
             module.warn('event_guard compares IPv4 only: these whitelist entries were not written to %s: %s'
                         % (params['name'], ', '.join(outcome.nodes.skipped_ipv6)))

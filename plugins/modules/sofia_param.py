@@ -310,8 +310,9 @@ def run_fusionpbx(module, params, result):
     # FusionPBX keeps logfile.conf.xml and the rest on disk: report the directory for the role.
     result.update(config_dir=module.params['config_dir'] or sofia_profiles.detect_config_dir(),
                   database=psql.connection.describe(), cache_cleared=[])
-    plan = fusionpbx_db.change_params(psql, params, module.params['profiles'], module.params['exclude_profiles'],
-                                      module.params['state'], check_mode=module.check_mode, hostname=socket.gethostname())
+    plan = fusionpbx_db.retry_on_conflict(lambda: fusionpbx_db.change_params(
+        psql, params, module.params['profiles'], module.params['exclude_profiles'], module.params['state'],
+        check_mode=module.check_mode, hostname=socket.gethostname()))
     if memcache:
         if plan.changes:
             clear_memcache(module, result)

@@ -236,7 +236,11 @@ build_suite() { # suite: base (if needed) then every image of that suite, in ord
         [ "$entry_suite" = "$suite" ] || continue
         ref="$NAMESPACE/$name:$tag"
         started=$SECONDS
-        echo "--- docker build $ref from $base"
+        if [ "$name" = fusionpbx ]; then
+            echo "--- docker build $ref from $NAMESPACE/freeswitch:$(fusionpbx_base "$tag")"
+        else
+            echo "--- docker build $ref from $base"
+        fi
         if [ "$name" = freeswitch ]; then
             build_freeswitch "$tag" "$suite" "$base" "$ref"
         elif [ "$name" = fusionpbx ]; then

@@ -30,6 +30,25 @@ def test_entries_become_ipv4_cidrs_as_fail2ban_reads_them():
     assert nodes.unresolved == ['gone.example']
 
 
+def test_a_name_answered_with_0_0_0_0_is_unresolved_not_allow_everyone():
+    # FusionPBX's check_cidr() compares every IPv6 address as 0.0.0.0: such a node would allow them all.
+    nodes = acl.normalize_nodes(['blocked.example', 'carrier.example'],
+                                resolver({'blocked.example': ['0.0.0.0'], 'carrier.example': ['0.0.0.0', '203.0.113.20']}))
+    assert nodes.cidrs == ['203.0.113.20/32'] and nodes.unresolved == ['blocked.example']
+
+
+@pytest.mark.parametrize('entry', ['0.0.0.0/0', '0.0.0.0', '0.1.2.3/32', '224.0.0.1'])
+def test_entries_event_guard_would_turn_into_allow_everyone_fail(entry):
+    with pytest.raises(acl.AccessControlError, match='cannot be given to event_guard'):
+        acl.normalize_nodes(['192.0.2.1', entry], resolver({}))
+
+
+@pytest.mark.parametrize('name', ['providers', 'rfc1918', 'domains', 'LAN'])
+def test_fusionpbx_and_freeswitch_lists_are_refused(name):
+    with pytest.raises(acl.AccessControlError, match='belongs to FusionPBX or FreeSWITCH'):
+        acl.validate_name(name)
+
+
 @pytest.mark.parametrize('entry', ['198.51.100.300', 'a b', 'x;y', '', '192.0.2.0/33', "'); DROP TABLE v_domains; --"])
 def test_invalid_entries_fail_naming_them(entry):
     with pytest.raises(acl.AccessControlError, match='invalid whitelist entry'):
@@ -100,3 +119,20 @@ def test_covered_addresses():
     assert not acl.covered('203.0.113.1', ['198.51.100.0/24'])
     assert not acl.covered('not-an-ip', ['198.51.100.0/24'])
     assert not acl.covered('2001:db8::1', ['198.51.100.0/24'])
+
+
+def test_a_conflict_is_retried_from_a_fresh_read_then_reported():
+    from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
+    attempts = []
+
+    def change():
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise fusionpbx_db.ConflictError('changed meanwhile')
+        return 'done'
+    assert fusionpbx_db.retry_on_conflict(change) == 'done' and len(attempts) == 3
+
+    def always():
+        raise fusionpbx_db.ConflictError('changed meanwhile')
+    with pytest.raises(fusionpbx_db.ConflictError):
+        fusionpbx_db.retry_on_conflict(always)

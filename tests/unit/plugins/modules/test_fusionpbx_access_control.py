@@ -6,6 +6,7 @@
 from __future__ import absolute_import, division, print_function
 
 import os
+import socket
 
 import pytest
 
@@ -40,10 +41,25 @@ def nodes(cluster, name=LIST):
         " WHERE a.access_control_name = '%s'" % name))
 
 
-def block(cluster, address, status='blocked'):
+def block(cluster, address, status='blocked', hostname=None):
     cluster.psql("INSERT INTO v_event_guard_logs (event_guard_log_uuid, hostname, log_date, filter, ip_address, extension,"
-                 " user_agent, log_status) VALUES (gen_random_uuid(), 'fusionpbx', now(), 'sip-auth-fail', '%s',"
-                 " '1000@pbx.example.com', 'sipp', '%s');\n" % (address, status))
+                 " user_agent, log_status) VALUES (gen_random_uuid(), '%s', now(), 'sip-auth-fail', '%s',"
+                 " '1000@pbx.example.com', 'sipp', '%s');\n" % (hostname or socket.gethostname(), address, status))
+
+
+@pytest.fixture
+def fs_cli(tmp_path, monkeypatch):
+    """An fs_cli on the PATH that records its arguments and exits with the status in a file (FreeSWITCH's Lua
+    and event_guard are proven for real in the fusionpbx molecule scenario)."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    calls, status = tmp_path / 'fs_cli.calls', tmp_path / 'fs_cli.status'
+    status.write_text('0')
+    script = bin_dir / 'fs_cli'
+    script.write_text('#!/bin/sh\nprintf "%%s\\n" "$*" >> %s\nexit $(cat %s)\n' % (calls, status))
+    script.chmod(0o755)
+    monkeypatch.setenv('PATH', '%s:%s' % (bin_dir, os.environ.get('PATH', '')))
+    return calls, status
 
 
 def statuses(cluster):
@@ -84,18 +100,33 @@ def test_nodes_added_by_hand_are_removed_and_missing_ones_added(fusionpbx):
     assert nodes(cluster) == [('allow', '192.0.2.0/24'), ('allow', '198.51.100.77/32')]
 
 
-def test_whitelisted_blocks_are_handed_back_to_event_guard(fusionpbx, monkeypatch):
+def test_whitelisted_blocks_are_handed_back_to_event_guard(fusionpbx, fs_cli):
     cluster, config, _cache_dir = fusionpbx
+    calls, status = fs_cli
     block(cluster, '198.51.100.40')
     block(cluster, '203.0.113.66')
     block(cluster, '198.51.100.41', 'unblocked')
-    check = run({'name': LIST, 'nodes': ['198.51.100.0/24'], 'fusionpbx_config': config}, check_mode=True)
-    assert check.result['unblocked'] == ['198.51.100.40'] and statuses(cluster)[0] == ('198.51.100.40', 'blocked')
-    outcome = run({'name': LIST, 'nodes': ['198.51.100.0/24'], 'fusionpbx_config': config})
-    assert outcome.result['unblocked'] == ['198.51.100.40']
+    block(cluster, '198.51.100.42', hostname='another-host')   # lifted by that host's event_guard, not from here
+    args = {'name': LIST, 'nodes': ['198.51.100.0/24'], 'fusionpbx_config': config}
+    check = run(args, check_mode=True)
+    assert check.result['unblocked'] == ['198.51.100.40'] and ('198.51.100.40', 'blocked') in statuses(cluster)
+    assert not calls.exists()
+
+    # FreeSWITCH does not answer: the task fails and says so; the row waits as 'pending'.
+    status.write_text('1')
+    failed = run(args)
+    assert failed.failed and 'event_guard still drops 198.51.100.40' in failed.result['msg']
+    # Answered: the next run asks again ('pending' still counts), then nothing is left to do.
+    status.write_text('0')
+    outcome = run(args)
+    assert not outcome.failed and outcome.result['unblocked'] == ['198.51.100.40'] and outcome.result['changed']
     # 'pending' is how FusionPBX's own interface asks event_guard to lift a block; the attacker stays blocked.
-    assert statuses(cluster) == [('198.51.100.40', 'pending'), ('198.51.100.41', 'unblocked'), ('203.0.113.66', 'blocked')]
-    assert not run({'name': LIST, 'nodes': ['198.51.100.0/24'], 'fusionpbx_config': config}).result['changed']
+    assert statuses(cluster) == [('198.51.100.40', 'pending'), ('198.51.100.41', 'unblocked'), ('198.51.100.42', 'blocked'),
+                                 ('203.0.113.66', 'blocked')]
+    assert calls.read_text().count('event_guard:unblock') == 2
+    # event_guard lifted it (as its service does on the event).
+    cluster.psql("UPDATE v_event_guard_logs SET log_status = 'unblocked' WHERE log_status = 'pending';\n")
+    assert not run(args).result['changed']
 
 
 def test_absent_removes_the_list(fusionpbx):
@@ -111,6 +142,8 @@ def test_absent_removes_the_list(fusionpbx):
     ({'name': LIST, 'nodes': ['192.0.2.1', '192.0.2.300']}, "invalid whitelist entry: invalid address: '192.0.2.300'"),
     ({'name': LIST, 'nodes': ["x'); DELETE FROM v_access_controls; --"]}, 'invalid whitelist entry'),
     ({'name': LIST, 'nodes': ['192.0.2.1'], 'description': 'two\nlines'}, 'invalid description'),
+    ({'name': 'providers', 'nodes': ['192.0.2.1']}, 'belongs to FusionPBX or FreeSWITCH'),
+    ({'name': LIST, 'nodes': ['192.0.2.1', '0.0.0.0/0']}, 'would let all of them through'),
 ])
 def test_invalid_input_fails_and_writes_nothing(fusionpbx, args, message):
     cluster, config, cache_dir = fusionpbx

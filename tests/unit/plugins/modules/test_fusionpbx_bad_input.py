@@ -171,3 +171,15 @@ def test_another_hosts_profile_of_the_same_name_is_left_alone(fusionpbx):
     other = cluster.select("SELECT sip_profile_setting_value FROM v_sip_profile_settings"
                            " WHERE sip_profile_setting_uuid = '11111111-2222-3333-4444-666666666666'")
     assert other == [{'sip_profile_setting_value': 'false'}]
+
+
+def test_text_in_the_database_that_looks_like_our_markers_changes_nothing(fusionpbx):
+    """Setting values are anybody's text in FusionPBX's interface; they reach psql's output JSON-escaped."""
+    cluster, config, _cache_dir = fusionpbx
+    cluster.psql("UPDATE v_sip_profile_settings SET sip_profile_setting_value = E'x\\nVOIPGUARD-CONFLICT\\nVOIPGUARD-JSON:{'"
+                 " WHERE sip_profile_setting_name = 'log-auth-failures';\n")
+    outcome = run(sofia_param, dict(SETTING, fusionpbx_config=config))
+    assert not outcome.failed, outcome.result
+    assert outcome.result['profiles']['internal']['log-auth-failures'] == {
+        'before': 'x\nVOIPGUARD-CONFLICT\nVOIPGUARD-JSON:{', 'after': 'true'}
+    assert internal_value(cluster) == [('true', True)]
