@@ -152,11 +152,6 @@ def _state_query(variables):
     )
 
 
-def _state_select(variables):
-    return ("SELECT '%s' || md5(state_json) || ':' || state_json FROM (%s) AS state_text(state_json);"
-            % (fusionpbx_db._JSON_MARKER, _state_query(variables)))
-
-
 class ListState(object):
     """The rows of the named list as read, with the server's md5 of their JSON text."""
 
@@ -178,7 +173,7 @@ class ListState(object):
 
 def read_state(psql, name):
     variables = {'list_name': name}
-    return ListState(psql.script(_state_select(variables) + '\n', variables))
+    return ListState(psql.script(fusionpbx_db.fingerprinted_select(_state_query(variables)) + '\n', variables))
 
 
 class Plan(object):
@@ -224,12 +219,7 @@ def apply_change(psql, plan, name, description, node_description, new_uuid=None)
     new_uuid = new_uuid or (lambda: str(uuid.uuid4()))
     variables = {'list_name': name, 'fingerprint': plan.state.fingerprint, 'list_description': description,
                  'node_description': node_description}
-    lines = [
-        'BEGIN;',
-        'LOCK TABLE v_access_controls, v_access_control_nodes IN SHARE ROW EXCLUSIVE MODE;',
-        "SELECT md5((%s)) = :'fingerprint' AS voipguard_unchanged \\gset" % _state_query(variables),
-        '\\if :voipguard_unchanged',
-    ]
+    lines = []
     for index, row in enumerate(plan.removed):
         variables['removed%d' % index] = row['node_uuid']
         lines.append("DELETE FROM v_access_control_nodes WHERE access_control_node_uuid = :'removed%d';" % index)
@@ -250,15 +240,8 @@ def apply_change(psql, plan, name, description, node_description, new_uuid=None)
                      " node_cidr, node_description, insert_date) SELECT :'node_uuid%d', access_control_uuid, 'allow',"
                      " :'node_cidr%d', :'node_description', now() FROM v_access_controls"
                      " WHERE access_control_name = :'list_name';" % (index, index))
-    lines.extend([
-        _state_select(variables),
-        'COMMIT;',
-        '\\else',
-        '\\echo %s' % fusionpbx_db._CONFLICT_MARKER,
-        'ROLLBACK;',
-        '\\endif',
-    ])
-    return ListState(psql.script('\n'.join(lines) + '\n', variables))
+    script = fusionpbx_db.guarded_transaction(['v_access_controls', 'v_access_control_nodes'], _state_query(variables), lines)
+    return ListState(psql.script(script, variables))
 
 
 def cache_files(cache_dir):
@@ -281,7 +264,7 @@ def event_guard_blocks(psql, hostname):
         " WHERE log_status IN ('blocked', 'pending') AND hostname = :'hostname';\n"
         "\\else\n"
         "\\echo %s[]\n"
-        "\\endif\n" % (fusionpbx_db._JSON_MARKER, fusionpbx_db._JSON_MARKER))
+        "\\endif\n" % (fusionpbx_db.JSON_MARKER, fusionpbx_db.JSON_MARKER))
     try:
         return [tuple(row) for row in json.loads(psql.script(sql, {'hostname': hostname}))]
     except ValueError as exc:
@@ -293,7 +276,7 @@ def request_unblock(psql, log_uuids):
     variables = {}
     refs = fusionpbx_db._numbered('log', log_uuids, variables)
     psql.script("UPDATE v_event_guard_logs SET log_status = 'pending' WHERE log_status IN ('blocked', 'pending')"
-                " AND event_guard_log_uuid::text IN (%s);\n\\echo %s[]\n" % (', '.join(refs), fusionpbx_db._JSON_MARKER),
+                " AND event_guard_log_uuid::text IN (%s);\n\\echo %s[]\n" % (', '.join(refs), fusionpbx_db.JSON_MARKER),
                 variables)
 
 

@@ -26,8 +26,8 @@ DEFAULT_CONFIG_FILES = ('/etc/fusionpbx/config.conf', '/etc/fusionpbx/config.php
 DEFAULT_CACHE_DIR = '/var/cache/fusionpbx'
 DEFAULT_PORT = 5432
 
-_JSON_MARKER = 'VOIPGUARD-JSON:'
-_CONFLICT_MARKER = 'VOIPGUARD-CONFLICT'
+JSON_MARKER = 'VOIPGUARD-JSON:'
+CONFLICT_MARKER = 'VOIPGUARD-CONFLICT'
 # FusionPBX caches the generated sofia.conf under '<hostname>:configuration:sofia.conf' (older
 # releases: 'configuration:sofia.conf:<hostname>' or no hostname); the file cache stores a key
 # as a file named after it, ':' turned into '.'.
@@ -122,6 +122,15 @@ def open_database(run, which, options):
                                     password=options.get('db_password'))
     runuser_path = which('runuser') if connection.password is None else 'runuser'
     return Psql(run, connection, psql_path=which('psql'), runuser_path=runuser_path), file_settings
+
+
+def open_module_database(module, application):
+    """open_database() for an AnsibleModule: its run_command, get_bin_path and params; psql's application_name."""
+    psql, file_settings = open_database(
+        lambda argv, data, env: module.run_command(argv, data=data, environ_update=env, cwd='/'),
+        lambda name: module.get_bin_path(name, required=True), module.params)
+    psql.application = application
+    return psql, file_settings
 
 
 def cache_dir_of(file_settings, cache_dir=None):
@@ -246,11 +255,11 @@ class Psql(object):
         argv, env = self.command(variables)
         rc, out, err = self.run(argv, sql, env)
         lines = (out or '').splitlines()
-        if _CONFLICT_MARKER in lines:
+        if CONFLICT_MARKER in lines:
             raise ConflictError('the FusionPBX rows changed while they were being edited; run again')
         if rc != 0:
             raise FusionPBXError('psql failed on %s (rc=%s): %s' % (self.connection.describe(), rc, (err or out or '').strip()))
-        results = [line[len(_JSON_MARKER):].strip() for line in lines if line.startswith(_JSON_MARKER)]
+        results = [line[len(JSON_MARKER):].strip() for line in lines if line.startswith(JSON_MARKER)]
         if not results:
             raise FusionPBXError('psql returned no result: %s' % (out or err or '').strip())
         return results[-1]
@@ -353,15 +362,28 @@ class DbState(object):
         return [profile for profile in self.profiles if profile.name == name]
 
 
-def _state_select(param_names, variables):
-    """Statement printing the marker, the md5 of the state JSON text and that text."""
-    query = _state_query(param_names, variables)
-    return "SELECT '%s' || md5(state_json) || ':' || state_json FROM (%s) AS state_text(state_json);" % (_JSON_MARKER, query)
+def fingerprinted_select(state_query):
+    """Statement printing the marker, the md5 of the JSON text state_query gives, and that text
+    (parse_state_payload reads it back)."""
+    return "SELECT '%s' || md5(state_json) || ':' || state_json FROM (%s) AS state_text(state_json);" % (JSON_MARKER, state_query)
+
+
+def guarded_transaction(tables, state_query, statements):
+    """psql script applying statements in one transaction, only if the rows state_query reads still have the
+    md5 in the psql variable fingerprint (what the plan was made from): it locks tables, checks, applies,
+    prints the state read back and commits; otherwise it prints the conflict marker and rolls back."""
+    return '\n'.join(
+        ['BEGIN;',
+         'LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE;' % ', '.join(tables),
+         "SELECT md5((%s)) = :'fingerprint' AS voipguard_unchanged \\gset" % state_query,
+         '\\if :voipguard_unchanged']
+        + list(statements)
+        + [fingerprinted_select(state_query), 'COMMIT;', '\\else', '\\echo %s' % CONFLICT_MARKER, 'ROLLBACK;', '\\endif']) + '\n'
 
 
 def read_state(psql, param_names):
     variables = {}
-    return DbState(psql.script(_state_select(param_names, variables) + '\n', variables))
+    return DbState(psql.script(fingerprinted_select(_state_query(param_names, variables)) + '\n', variables))
 
 
 class DbPlan(object):
@@ -415,12 +437,7 @@ def apply_db_change(psql, plan, param_names, new_uuid=None):
     """Apply the plan in one transaction; return the DbState read back inside it."""
     new_uuid = new_uuid or (lambda: str(uuid.uuid4()))
     variables = {'fingerprint': plan.state.fingerprint}
-    lines = [
-        'BEGIN;',
-        'LOCK TABLE v_sip_profile_settings IN SHARE ROW EXCLUSIVE MODE;',
-        'SELECT md5((%s)) = :\'fingerprint\' AS voipguard_unchanged \\gset' % _state_query(param_names, variables),
-        '\\if :voipguard_unchanged',
-    ]
+    lines = []
     for index, (setting_uuid, value, enabled) in enumerate(plan.updates):
         variables['update_uuid%d' % index] = setting_uuid
         variables['update_enabled%d' % index] = enabled
@@ -440,15 +457,8 @@ def apply_db_change(psql, plan, param_names, new_uuid=None):
             " sip_profile_setting_value, sip_profile_setting_enabled, sip_profile_setting_description, insert_date)"
             " VALUES (:'insert_uuid%d', :'insert_profile%d', :'insert_name%d', :'insert_value%d', 'true', NULL, now());"
             % (index, index, index, index))
-    lines.extend([
-        _state_select(param_names, variables),
-        'COMMIT;',
-        '\\else',
-        '\\echo %s' % _CONFLICT_MARKER,
-        'ROLLBACK;',
-        '\\endif',
-    ])
-    return DbState(psql.script('\n'.join(lines) + '\n', variables))
+    script = guarded_transaction(['v_sip_profile_settings'], _state_query(param_names, variables), lines)
+    return DbState(psql.script(script, variables))
 
 
 CONFLICT_ATTEMPTS = 3
@@ -533,9 +543,8 @@ def stale_sofia_cache_files(cache_dir, selected, params, state_name='present'):
     return stale
 
 
-def clear_sofia_cache(cache_dir, check_mode=False, files=None):
-    """Delete the cached sofia.conf files, or only files (only report them in check mode); return their paths."""
-    files = sofia_cache_files(cache_dir) if files is None else files
+def remove_cache_files(files, check_mode=False):
+    """Delete FusionPBX cache files (only report them in check mode); return their paths."""
     if not check_mode:
         for path in files:
             try:
@@ -544,6 +553,11 @@ def clear_sofia_cache(cache_dir, check_mode=False, files=None):
                 if os.path.exists(path):
                     raise FusionPBXError('cannot remove FusionPBX cache file %s: %s' % (path, exc))
     return files
+
+
+def clear_sofia_cache(cache_dir, check_mode=False, files=None):
+    """Delete the cached sofia.conf files, or only files (only report them in check mode); return their paths."""
+    return remove_cache_files(sofia_cache_files(cache_dir) if files is None else files, check_mode)
 
 
 def memcache_keys(hostname):

@@ -178,10 +178,7 @@ def main():
     result = dict(changed=False, nodes=[], added=[], removed=[], skipped_ipv6=[], resolved={}, unresolved=[], unblocked=[],
                   cache_cleared=[])
     try:
-        psql, file_settings = fusionpbx_db.open_database(
-            lambda argv, data, env: module.run_command(argv, data=data, environ_update=env, cwd='/'),
-            lambda name: module.get_bin_path(name, required=True), params)
-        psql.application = 'voipguard.pbx.fusionpbx_access_control'
+        psql, file_settings = fusionpbx_db.open_module_database(module, 'voipguard.pbx.fusionpbx_access_control')
         result['database'] = psql.connection.describe()
         cache_dir = fusionpbx_db.cache_dir_of(file_settings, params['cache_dir'])
         fusionpbx_db.check_cache_dir(cache_dir, probe=not module.check_mode)
@@ -196,7 +193,7 @@ def main():
         if plan.changed:
             result['cache_cleared'] = acl.cache_files(cache_dir)
             if not module.check_mode:
-                fusionpbx_db.clear_sofia_cache(cache_dir, files=result['cache_cleared'])
+                fusionpbx_db.remove_cache_files(result['cache_cleared'])
         if outcome.unblocked and not module.check_mode:
             # The rows are 'pending' now; until event_guard gets its event the addresses stay dropped, and the
             # next run (which counts pending rows as blocks) asks again.

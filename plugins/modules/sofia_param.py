@@ -280,12 +280,6 @@ def run_xml(module, params, result):
             result['backup_files'] = backups
 
 
-def make_runner(module):
-    def run(argv, data, env):
-        return module.run_command(argv, data=data, environ_update=env, cwd='/')
-    return run
-
-
 def clear_memcache(module, result):
     fs_cli = module.get_bin_path('fs_cli')
     keys = fusionpbx_db.memcache_keys(socket.gethostname())
@@ -300,8 +294,7 @@ def clear_memcache(module, result):
 
 
 def run_fusionpbx(module, params, result):
-    psql, file_settings = fusionpbx_db.open_database(
-        make_runner(module), lambda name: module.get_bin_path(name, required=True), module.params)
+    psql, file_settings = fusionpbx_db.open_module_database(module, 'voipguard.pbx.sofia_param')
     memcache = file_settings.get('cache_method') == 'memcache'
     cache_dir = fusionpbx_db.cache_dir_of(file_settings, module.params['cache_dir'])
     if not memcache:

@@ -3,10 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the FusionPBX scenario's tests share: its hosts and clients, FusionPBX's database and event_guard."""
 
-import json
-import os
 import re
-import subprocess
 
 # event_guard disabled, the installer's jails taken over (fusionpbx preset); event_guard kept with the whitelist.
 SOLO, GUARDED = "vg-fusionpbx", "vg-fusionpbx-eg"
@@ -44,15 +41,3 @@ def fail2ban_banned_anywhere(pbx, address):
     out = pbx.check_output("fail2ban-client banned %s" % q(address))
     return re.findall(r"'([^']+)'", out)
 
-
-def run_module(host_name, module, args):
-    """Run a module of the collection on one scenario host with ansible (the scenario's inventory); its result."""
-    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_NOCOLOR="1")
-    command = ["ansible", "-i", os.environ["MOLECULE_INVENTORY_FILE"], host_name, "-m", module, "-a", json.dumps(args)]
-    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, universal_newlines=True,
-                          timeout=300, check=False)
-    try:
-        output = json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("ansible printed no JSON (rc %d): %s %s" % (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
-    return output["plays"][0]["tasks"][0]["hosts"][host_name]

@@ -14,7 +14,8 @@ import re
 
 import pytest
 
-from fusionpbx_testbed import ATTACKER, PHONE, SOLO, fail2ban_banned_anywhere, q, run_module, sql
+from fleet_playbooks import run_module
+from fusionpbx_testbed import ATTACKER, PHONE, SOLO, fail2ban_banned_anywhere, q, sql
 import sip_testbed as tb
 
 testinfra_hosts = ["docker://" + SOLO]

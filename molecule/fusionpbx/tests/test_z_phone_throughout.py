@@ -7,8 +7,6 @@ through every attack of this scenario: every registration succeeded and neither 
 Runs last (pytest takes the files in name order): the attacks of the other files are over by then.
 """
 
-import re
-import shlex
 
 import pytest
 
@@ -17,9 +15,6 @@ import sip_testbed as tb
 
 testinfra_hosts = ["docker://" + SOLO, "docker://" + GUARDED]
 
-PHONE_LOG = "/var/log/voipguard-phone/%s.log"
-MINIMUM_REGISTRATIONS = 10
-
 
 @pytest.fixture(scope="module")
 def phone():
@@ -27,18 +22,10 @@ def phone():
 
 
 def test_phone_registered_throughout(host, phone):
-    name = host.backend.get_hostname()
-    log = phone.check_output("cat %s" % (PHONE_LOG % name))
-    results = re.findall(r"^attempt=\d+ .* result=(\S+)", log, re.M)
-    assert len(results) >= MINIMUM_REGISTRATIONS, "the phone's registration loop to %s stopped early:\n%s" % (name, log[-2000:])
-    failed = [(number, result) for number, result in enumerate(results, 1) if result != "200"]
-    assert not failed, "registrations of the phone to %s that failed: %r" % (name, failed)
-    tb.wait_registered(host, tb.PHONE_USER, tb.address_of(phone))
+    tb.assert_phone_registered_throughout(host, phone)
 
 
 def test_phone_never_blocked(host, phone):
     phone_ip = tb.address_of(phone)
-    bans = host.run("grep -E %s /var/log/fail2ban.log" % shlex.quote(r"\] Ban %s$" % re.escape(phone_ip)))
-    assert bans.rc == 1, "the phone was banned:\n%s" % bans.stdout
-    assert not tb.firewall_blocks(host, phone_ip)
+    tb.assert_never_banned(host, phone_ip)
     assert phone_ip not in event_guard_blocks(host) and event_guard_logged(host, phone_ip) == []

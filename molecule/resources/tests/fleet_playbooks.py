@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the collection's fleet playbooks for real against a molecule scenario's inventory (test helper)."""
+"""Run the collection's fleet playbooks and modules for real against a molecule scenario's inventory (test helper)."""
 
 import json
 import os
@@ -12,14 +12,29 @@ from xml.etree import ElementTree
 PLAYBOOK_TIMEOUT = 900
 
 
+def _ansible(command, callback, **kwargs):
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK=callback,
+               ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    return subprocess.run(command[:1] + ["-i", os.environ["MOLECULE_INVENTORY_FILE"]] + command[1:], stdout=subprocess.PIPE,
+                          env=env, universal_newlines=True, timeout=PLAYBOOK_TIMEOUT, check=False, **kwargs)
+
+
+def run_module(host_name, module, args):
+    """Run a module on one scenario host with ansible; its result."""
+    proc = _ansible(["ansible", host_name, "-m", module, "-a", json.dumps(args)], "json", stderr=subprocess.PIPE)
+    try:
+        output = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError("ansible printed no JSON (rc %d): %s %s" % (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
+    return output["plays"][0]["tasks"][0]["hosts"][host_name]
+
+
 def run_playbook(name, *extra_vars):
     """ansible-playbook voipguard.pbx.<name> on the scenario's inventory: (rc, output, {host: recap counts})."""
-    command = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "voipguard.pbx." + name]
+    command = ["ansible-playbook", "voipguard.pbx." + name]
     for extra in extra_vars:
         command += ["-e", extra]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default")
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                            universal_newlines=True, timeout=PLAYBOOK_TIMEOUT, check=False)
+    result = _ansible(command, "default", stderr=subprocess.STDOUT)
     recap = {}
     for match in re.finditer(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", result.stdout, re.M):
         recap[match.group(1)] = dict(ok=int(match.group(2)), changed=int(match.group(3)),

@@ -240,3 +240,29 @@ def running_setting(pbx, jail, name):
 def write_text(host, path, text):
     """Replace the content of `path` on `host` with `text`."""
     host.check_output("printf '%%s' %s > %s" % (_quote(text), _quote(path)))
+
+
+# --- The phone that re-registers for a whole scenario (started by prepare.yml, sip-register --count 0) ---
+
+PHONE_LOG = "/var/log/voipguard-phone/%s.log"   # on the phone, one per PBX (its inventory name)
+MINIMUM_PHONE_REGISTRATIONS = 10                 # through converge, idempotence and verify at least
+
+
+def assert_phone_registered_throughout(pbx, phone):
+    """Every registration of the phone's loop to `pbx` succeeded, there were enough of them, and FreeSWITCH
+    lists the phone now."""
+    name = pbx.backend.get_hostname()
+    log = phone.check_output("cat %s" % (PHONE_LOG % name))
+    results = re.findall(r"^attempt=\d+ .* result=(\S+)", log, re.M)
+    assert len(results) >= MINIMUM_PHONE_REGISTRATIONS, "the phone's registration loop to %s stopped early:\n%s" % (name, log[-2000:])
+    failed = [(number, result) for number, result in enumerate(results, 1) if result != "200"]
+    assert not failed, "registrations of the phone to %s that failed: %r" % (name, failed)
+    # A test that logged in as 1000 from elsewhere replaced the registration until the phone's next one.
+    wait_registered(pbx, PHONE_USER, address_of(phone))
+
+
+def assert_never_banned(pbx, address):
+    """Not now, and not at any moment of the scenario (fail2ban's log has every ban)."""
+    bans = pbx.run("grep -E %s /var/log/fail2ban.log" % _quote(r"\] Ban %s$" % re.escape(address)))
+    assert bans.rc == 1, "%s was banned:\n%s" % (address, bans.stdout)
+    assert not firewall_blocks(pbx, address)
