@@ -18,6 +18,7 @@ import sip_testbed as tb  # noqa: E402
 
 testinfra_hosts = ["docker://vg-pbx", "docker://vg-pbx-legacy", "docker://vg-pbx-fhs"]
 
+
 @pytest.fixture(scope="module")
 def phone():
     return tb.container("vg-phone")

@@ -40,4 +40,3 @@ def fail2ban_banned_anywhere(pbx, address):
     """Jails that ban address now."""
     out = pbx.check_output("fail2ban-client banned %s" % q(address))
     return re.findall(r"'([^']+)'", out)
-
