@@ -392,6 +392,26 @@ def test_aggressive_mode_counts_what_both_freeswitch_filters_count(family, fail2
     assert counted(str(filter_d / "voipguard-freeswitch.conf") + "[mode=normal]") == brute
 
 
+# --- voipguard-freeswitch[mode=stream, profiles=...]: the stream jail's filter ------------------------------
+
+@pytest.mark.parametrize("family", FREESWITCH_FORMATS)
+def test_stream_mode_counts_only_auth_failures_of_the_named_profiles(family, fail2ban_regex, config_dir, tmp_path):
+    samples = parse_samples(SAMPLES_DIR / "voipguard-freeswitch" / (family + ".log"))
+    log = write_log(samples, tmp_path)
+    filter_path = str(config_dir / "filter.d" / "voipguard-freeswitch.conf")
+
+    def counted(options: str) -> collections.Counter:
+        return collections.Counter((addr, line) for addr, _stamp, line in matched_rows(fail2ban_regex, log, filter_path + options))
+
+    auth_failures = collections.Counter(dict((key, n) for key, n in counted("").items() if "SIP auth failure" in key[1]))
+    assert auth_failures, "the samples have no auth failure"
+    assert counted("[mode=stream]") == auth_failures
+    internal = collections.Counter(dict((key, n) for key, n in auth_failures.items() if "profile 'internal'" in key[1]))
+    assert counted('[mode=stream, profiles="internal"]') == internal
+    assert counted('[mode=stream, profiles="intern|nope"]') == collections.Counter()
+    assert counted('[mode=stream, profiles="nope|internal"]') == internal
+
+
 # --- the stock Debian filter: what our filters fix (informative) ----------------------------------------
 
 def fail2ban_version(fail2ban_regex: str) -> Tuple[int, ...]:
