@@ -22,6 +22,7 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fleet import (
     duration_seconds,
     whitelist_difference,
 )
+from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import configured_ignoreip
 
 PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
 CHECK_RUNNING = 'fail2ban running'
@@ -31,6 +32,9 @@ CHECK_WARNING = 'WARNING reaches the log'
 CHECK_FILTER = 'filter matches the log format'
 CHECK_REACHABLE = 'host reachable'
 CHECK_EVENT_GUARD = 'event_guard whitelist'
+CHECK_SIP_TRUST = 'SIP trust'
+# The trust state is written at every refresh: older than this many refresh intervals, the service stopped.
+SIP_TRUST_STALE_INTERVALS = 3
 
 
 def _check(name, status, message):
@@ -88,7 +92,7 @@ def check_whitelist(info, whitelist, jail_local=None):
         facts = info['jails'][jail_name]
         if 'ignoreip' not in facts:
             continue
-        difference = whitelist_difference(facts['ignoreip'], whitelist)
+        difference = whitelist_difference(configured_ignoreip(facts['ignoreip'], info.get('sip_trust'), jail_name), whitelist)
         parts = []
         if difference['unexpected']:
             parts.append('not in policy: %s' % ', '.join(difference['unexpected']))
@@ -177,6 +181,37 @@ def check_event_guard(event_guard):
                   % len(result.get('nodes') or []))
 
 
+def check_sip_trust(info, jails):
+    """The trust service runs and keeps `jails` (the policy's SIP jails) in step; None: the policy does not ask."""
+    if jails is None:
+        return _check(CHECK_SIP_TRUST, SKIPPED, 'policy runs no trust service (freeswitch_sip_trust_enabled false)')
+    if not isinstance(info, dict) or not info.get('running'):
+        return _check(CHECK_SIP_TRUST, FAILED, 'fail2ban is not running')
+    trust = info.get('sip_trust')
+    if not trust:
+        return _check(CHECK_SIP_TRUST, FAILED, 'voipguard-sip-trust has written no state: forged packets can ban '
+                      'registered phones and gateways')
+    problems = []
+    limit = SIP_TRUST_STALE_INTERVALS * max(trust.get('refresh_interval') or 0, 1)
+    if trust.get('age', 0) > limit:
+        problems.append('state is %ds old (the service writes it every %ss): is voipguard-sip-trust running?'
+                        % (trust['age'], trust.get('refresh_interval')))
+    for jail in jails:
+        status = (trust.get('jails') or {}).get(jail)
+        if status != 'synced':
+            problems.append('jail %s: %s' % (jail, status or 'not managed'))
+    for source, error in sorted((trust.get('errors') or {}).items()):
+        problems.append('%s: %s' % (source, error))
+    if problems:
+        return _check(CHECK_SIP_TRUST, FAILED, ' | '.join(problems))
+    reasons = [reason.split(' ', 1)[0] for item in trust.get('trusted', []) for reason in item.get('reasons', [])[:1]]
+    counts = ', '.join('%d %s' % (reasons.count(kind), kind) for kind in sorted(set(reasons)))
+    skipped = len(trust.get('skipped') or [])
+    return _check(CHECK_SIP_TRUST, PASSED, 'trusts %d entries (%s) in %s%s' % (
+        len(trust.get('trusted', [])), counts or 'none yet', ', '.join(jails),
+        '; %d not trusted (fail2ban_info sip_trust.skipped)' % skipped if skipped else ''))
+
+
 def evaluate_host(facts, policy):
     """{'compliant': bool, 'checks': [...]} for one host. facts None means the host gave no facts."""
     if not facts:
@@ -190,6 +225,7 @@ def evaluate_host(facts, policy):
     checks.append(check_warning(facts.get('freeswitch_log'), policy.get('warning_logged', True)))
     checks.append(check_filter(facts.get('freeswitch_log')))
     checks.append(check_event_guard(facts.get('event_guard')))
+    checks.append(check_sip_trust(info, policy.get('sip_trust_jails')))
     return dict(compliant=all(check['status'] != FAILED for check in checks), checks=checks)
 
 

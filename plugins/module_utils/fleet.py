@@ -22,6 +22,7 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client impo
     canonical_ban_address,
 )
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config import ConfigDocument
+from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import configured_ignoreip
 
 # ---------------------------------------------------------------- durations
 
@@ -84,12 +85,13 @@ def whitelist_difference(actual, expected):
 
 
 def whitelist_drift(info, expected):
-    """{jail: {'missing', 'unexpected'}} for the jails of a fail2ban_info result whose ignoreip is not `expected`."""
+    """{jail: {'missing', 'unexpected'}} for the jails of a fail2ban_info result whose ignoreip is not `expected`
+    (entries the SIP trust service added at run time are not the whitelist's)."""
     drift = {}
     for jail, facts in sorted((info or {}).get('jails', {}).items()):
         if 'ignoreip' not in facts:
             continue
-        difference = whitelist_difference(facts['ignoreip'], expected)
+        difference = whitelist_difference(configured_ignoreip(facts['ignoreip'], info.get('sip_trust'), jail), expected)
         if difference['missing'] or difference['unexpected']:
             drift[jail] = difference
     return drift

@@ -48,6 +48,12 @@ options:
         C(logpath), C(actions) and the number of C(failregex)). Without them only the counters and bans are read.
     type: bool
     default: true
+  sip_trust_state:
+    description:
+      - State file of voipguard-sip-trust, the freeswitch role's service that keeps the addresses FreeSWITCH trusts
+        (registrations, gateways, ACL networks) in the SIP jails' ignore list. Returned as RV(sip_trust).
+    type: path
+    default: /var/lib/voipguard/sip-trust.json
 notes:
   - Needs root (or access to fail2ban's socket), so use O(ignore:become=true).
 seealso:
@@ -225,13 +231,75 @@ totals:
       description: Sum of RV(jails[].total_banned).
       type: int
   sample: {currently_failed: 0, total_failed: 4, currently_banned: 1, total_banned: 1}
+sip_trust:
+  description:
+    - What voipguard-sip-trust trusts and why, from O(sip_trust_state); V(null) when the file does not exist (the
+      service is not installed).
+    - Its entries are also in the RV(jails) C(ignoreip) of the jails it manages, at run time only.
+  returned: always
+  type: dict
+  contains:
+    updated:
+      description: When the service last wrote the state (seconds since the epoch).
+      type: float
+    age:
+      description: Seconds since then; more than a few times RV(sip_trust.refresh_interval) means the service stopped.
+      type: int
+    refresh_interval:
+      description: Seconds between two questions of the service to FreeSWITCH.
+      type: int
+    sources:
+      description: Which sources are switched on (registrations, gateways, acls).
+      type: dict
+    registration_window:
+      description: Seconds an address stays trusted after its last registration.
+      type: int
+    trusted:
+      description: Each trusted address or network (C(entry)) with the reasons (C(reasons)).
+      type: list
+      elements: dict
+    skipped:
+      description: ACL entries not trusted (C(entry)) and why (C(reason)).
+      type: list
+      elements: dict
+    errors:
+      description: Questions to FreeSWITCH that failed at the last refresh, by source (the last answer is kept).
+      type: dict
+    jails:
+      description: By jail, C(synced) or why its ignore list could not be kept in step.
+      type: dict
+    owned:
+      description: By jail, the ignore list entries the service added.
+      type: dict
+  sample:
+    updated: 1796024188.65
+    age: 3
+    refresh_interval: 10
+    sources: {registrations: true, gateways: true, acls: true}
+    registration_window: 86400
+    trusted:
+      - entry: 198.51.100.20
+        reasons: ["registered now: 1000@pbx.example.com"]
+      - entry: 203.0.113.0/28
+        reasons: ["acl providers (profiles external) allows 203.0.113.0/28"]
+    skipped: [{entry: "acl domains domain pbx.example.com", reason: "domain nodes (users' cidr params) are not read"}]
+    errors: {}
+    jails: {voipguard-freeswitch: synced}
+    owned: {voipguard-freeswitch: [198.51.100.20, 203.0.113.0/28]}
 '''
+
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client import (
     Fail2banError,
     client_for_module,
     gather_info,
+)
+from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import (
+    DEFAULT_STATE_PATH,
+    SipTrustStateError,
+    read_state,
 )
 
 
@@ -242,21 +310,26 @@ def main():
             include_bans=dict(type='bool', default=True),
             include_settings=dict(type='bool', default=True),
             socket=dict(type='path'),
+            sip_trust_state=dict(type='path', default=DEFAULT_STATE_PATH),
         ),
         supports_check_mode=True,
     )
     binary = module.get_bin_path('fail2ban-client')
     if binary is None:
         module.exit_json(changed=False, running=False, reason='fail2ban-client is not installed (not found on PATH)',
-                         version=None, jails={}, jail_names=[], missing_jails=[],
+                         version=None, jails={}, jail_names=[], missing_jails=[], sip_trust=None,
                          totals=dict(currently_failed=0, total_failed=0, currently_banned=0, total_banned=0))
 
     client = client_for_module(module, binary)
     try:
         info = gather_info(client, jails=module.params['jails'], include_bans=module.params['include_bans'],
                            include_settings=module.params['include_settings'])
+        # Read after the jails: an entry the service adds meanwhile is already named in the state.
+        info['sip_trust'] = read_state(module.params['sip_trust_state'], time.time())
     except Fail2banError as exc:
         module.fail_json(msg=exc.message, **exc.details())
+    except SipTrustStateError as exc:
+        module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **info)
 
 

@@ -56,7 +56,7 @@ def test_compliant_host_passes_every_check():
     assert statuses(result) == {
         'fail2ban running': 'passed', 'jail voipguard-freeswitch': 'passed', 'jail sshd': 'passed',
         'whitelist': 'passed', 'log-auth-failures': 'passed', 'WARNING reaches the log': 'passed',
-        'filter matches the log format': 'passed', 'event_guard whitelist': 'skipped'}
+        'filter matches the log format': 'passed', 'event_guard whitelist': 'skipped', 'SIP trust': 'skipped'}
 
 
 def test_fail2ban_down_fails_running_jails_and_whitelist():
@@ -128,7 +128,7 @@ def test_report_summary_junit_for_a_fleet():
     assert lines[-1] == '3 host(s): 1 compliant, 2 drifting (pbx2, pbx3)'
 
     root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
-    assert root.tag == 'testsuites' and root.get('tests') == '17' and root.get('failures') == '2'
+    assert root.tag == 'testsuites' and root.get('tests') == '19' and root.get('failures') == '2'
     suites = dict((suite.get('name'), suite) for suite in root.iter('testsuite'))
     assert suites['pbx1'].get('failures') == '0' and suites['pbx1'].get('timestamp') == '2026-01-05T10:00:00+00:00'
     failure = suites['pbx2'].find("testcase[@name='whitelist']/failure")
@@ -181,3 +181,50 @@ def test_event_guard_disabled_by_policy_must_not_run():
 def test_event_guard_unmanaged_or_absent_is_skipped():
     assert statuses(drifted(event_guard=dict(policy='unmanaged')))['event_guard whitelist'] == 'skipped'
     assert statuses(drifted(event_guard=dict(policy=None)))['event_guard whitelist'] == 'skipped'
+
+
+# --- voipguard-sip-trust ----------------------------------------------------------------------------
+
+TRUST = dict(updated=1796024188.0, age=4, refresh_interval=10, sources={}, registration_window=86400,
+             trusted=[dict(entry='203.0.113.20', reasons=['registered now: 1000@pbx.example.com']),
+                      dict(entry='203.0.113.30', reasons=['gateway carrier (proxy 203.0.113.30)']),
+                      dict(entry='203.0.113.40', reasons=['registered 2h ago: 1001@pbx.example.com'])],
+             skipped=[], errors={}, jails={'voipguard-freeswitch': 'synced'},
+             owned={'voipguard-freeswitch': ['203.0.113.20', '203.0.113.30', '203.0.113.40']})
+
+
+def trusting_host(**changes):
+    facts = copy.deepcopy(GOOD)
+    facts['fail2ban']['sip_trust'] = dict(copy.deepcopy(TRUST), **changes)
+    facts['fail2ban']['jails']['voipguard-freeswitch']['ignoreip'] = WHITELIST_RUNNING + ['203.0.113.20', '203.0.113.30', '203.0.113.40']
+    return facts
+
+
+def test_trusted_entries_are_not_whitelist_drift_and_the_service_passes():
+    result = compliance.evaluate_host(trusting_host(), dict(POLICY, sip_trust_jails=['voipguard-freeswitch']))
+    assert statuses(result)[compliance.CHECK_WHITELIST] == compliance.PASSED
+    assert statuses(result)[compliance.CHECK_SIP_TRUST] == compliance.PASSED
+    assert messages(result)[compliance.CHECK_SIP_TRUST] == 'trusts 3 entries (1 gateway, 2 registered) in voipguard-freeswitch'
+    assert result['compliant']
+
+
+def test_an_entry_added_by_hand_is_still_drift():
+    facts = trusting_host()
+    facts['fail2ban']['jails']['voipguard-freeswitch']['ignoreip'].append('192.0.2.66')
+    result = compliance.evaluate_host(facts, dict(POLICY, sip_trust_jails=['voipguard-freeswitch']))
+    assert 'not in policy: 192.0.2.66' in messages(result)[compliance.CHECK_WHITELIST]
+
+
+def test_stale_missing_or_failing_trust_service_fails():
+    policy = dict(POLICY, sip_trust_jails=['voipguard-freeswitch', 'voipguard-freeswitch-ip'])
+    result = compliance.evaluate_host(trusting_host(age=95, errors={'registrations': 'fs_cli failed'}), policy)
+    message = messages(result)[compliance.CHECK_SIP_TRUST]
+    assert statuses(result)[compliance.CHECK_SIP_TRUST] == compliance.FAILED
+    assert 'state is 95s old' in message and 'jail voipguard-freeswitch-ip: not managed' in message
+    assert 'registrations: fs_cli failed' in message
+    facts = copy.deepcopy(GOOD)
+    assert 'has written no state' in messages(compliance.evaluate_host(facts, policy))[compliance.CHECK_SIP_TRUST]
+
+
+def test_policy_without_trust_service_skips_the_check():
+    assert statuses(compliance.evaluate_host(GOOD, POLICY))[compliance.CHECK_SIP_TRUST] == compliance.SKIPPED

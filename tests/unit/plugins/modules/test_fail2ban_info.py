@@ -84,3 +84,20 @@ def test_unreadable_output_of_a_running_server_fails_with_the_output(run):
     result = run({}, replies)
     assert result['failed'] is True
     assert 'cannot read the output' in result['msg'] and result['stdout'] == 'something new'
+
+
+def test_returns_the_trust_services_state(run, tmp_path):
+    state = tmp_path / 'sip-trust.json'
+    state.write_text('{"version": 1, "updated": 1.0, "refresh_interval": 10, "trusted": [{"entry": "203.0.113.20", '
+                     '"reasons": ["registered now: 1000@pbx.example.com"]}], "owned": {"pbx-test": ["203.0.113.20"]}}')
+    result = run(dict(jails=['pbx-test'], sip_trust_state=str(state)), REPLIES)
+    assert result['sip_trust']['trusted'] == [{'entry': '203.0.113.20', 'reasons': ['registered now: 1000@pbx.example.com']}]
+    assert result['sip_trust']['owned'] == {'pbx-test': ['203.0.113.20']} and result['sip_trust']['age'] > 0
+    assert run(dict(jails=['pbx-test'], sip_trust_state=str(tmp_path / 'none.json')), REPLIES)['sip_trust'] is None
+
+
+def test_a_broken_trust_state_fails_with_its_path(run, tmp_path):
+    state = tmp_path / 'sip-trust.json'
+    state.write_text('{"version": 1, "trusted": [')
+    result = run(dict(jails=['pbx-test'], sip_trust_state=str(state)), REPLIES)
+    assert result['failed'] and str(state) in result['msg']
