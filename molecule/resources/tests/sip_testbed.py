@@ -52,13 +52,16 @@ def address_of(host):
     return out.split()[0]
 
 
-def register(client, target, user, password, count=1, expect=None, domain=SIP_DOMAIN, transport="udp", timeout=3):
+def register(client, target, user, password, count=1, expect=None, domain=SIP_DOMAIN, transport="udp", timeout=3,
+             expires=3600):
     """Send `count` REGISTER attempts from `client` (a testinfra host) and return the final status of each.
 
     Each status is a SIP code as a string ("200", "403") or "timeout" when the PBX never answered.
+    expires=0 logs in and unregisters at once: the client is answered without holding a registration
+    (an address holding one is trusted by the PBX's voipguard-sip-trust service).
     """
     cmd = ["sip-register", "--target", target, "--transport", transport, "--user", user,
-           "--password", password, "--count", str(count), "--timeout", str(timeout)]
+           "--password", password, "--count", str(count), "--timeout", str(timeout), "--expires", str(expires)]
     if domain:
         cmd += ["--domain", domain]
     result = client.run(" ".join(_quote(c) for c in cmd))
@@ -83,6 +86,7 @@ def jail_status(pbx, jail):
     return {
         "total_failed": int(field("Total failed") or 0),
         "currently_failed": int(field("Currently failed") or 0),
+        "currently_banned": int(field("Currently banned") or 0),
         "banned": field("Banned IP list").split(),
     }
 
@@ -266,3 +270,44 @@ def assert_never_banned(pbx, address):
     bans = pbx.run("grep -E %s /var/log/fail2ban.log" % _quote(r"\] Ban %s$" % re.escape(address)))
     assert bans.rc == 1, "%s was banned:\n%s" % (address, bans.stdout)
     assert not firewall_blocks(pbx, address)
+
+
+# --- Forged packets (sip-forge) and the trust service (voipguard-sip-trust) ---
+
+def forge(attacker, target, mode, sources=(), sources_from=(), limit=0, count=1, rate=0, user=PHONE_USER,
+          domain=SIP_DOMAIN):
+    """Send REGISTERs with forged source addresses from `attacker` (sip-forge); returns how many were sent."""
+    cmd = ["sip-forge", "--target", target, "--mode", mode, "--count", str(count), "--user", user, "--domain", domain]
+    for source in sources:
+        cmd += ["--source", source]
+    for network in sources_from:
+        cmd += ["--sources-from", network]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    if rate:
+        cmd += ["--rate", str(rate)]
+    out = attacker.check_output(" ".join(_quote(c) for c in cmd))
+    return int(re.search(r"\bsent=(\d+)", out).group(1))
+
+
+def ignore_list(pbx, jail):
+    """The entries of the running jail's ignore list (configured and added at run time)."""
+    out = pbx.check_output("fail2ban-client get %s ignoreip" % _quote(jail))
+    return re.findall(r"^[|`]- (\S+)$", out, re.M)
+
+
+def banned_anywhere(pbx, address):
+    """Jails whose ban list holds `address` now."""
+    out = pbx.check_output("fail2ban-client status")
+    jails = [name.strip() for name in re.search(r"Jail list:\s*(.*)$", out, re.M).group(1).split(",") if name.strip()]
+    return [jail for jail in jails if address in jail_status(pbx, jail)["banned"]]
+
+
+def process_usage(pbx, unit):
+    """(CPU seconds used so far, resident memory in kB) of the main process of systemd `unit` on `pbx`."""
+    pid = int(pbx.check_output("systemctl show --property MainPID --value %s" % _quote(unit)))
+    stat = pbx.check_output("cat /proc/%d/stat" % pid)
+    fields = stat.rsplit(")", 1)[1].split()
+    ticks = int(pbx.check_output("getconf CLK_TCK"))
+    rss = int(re.search(r"^VmRSS:\s+(\d+)", pbx.check_output("cat /proc/%d/status" % pid), re.M).group(1))
+    return (int(fields[11]) + int(fields[12])) / ticks, rss

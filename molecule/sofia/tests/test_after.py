@@ -84,5 +84,5 @@ def test_attacker_banned_after_maxretry(host, attacker):
         tb.unban(host, JAIL, attacker_ip)
     # Unbanned, its packets reach FreeSWITCH again (the counter counts).
     tb.wait_for(lambda: not tb.firewall_blocks(host, attacker_ip), what="%s out of the firewall" % attacker_ip)
-    tb.register(attacker, target, tb.OTHER_USER, tb.OTHER_PASSWORD, count=1, expect="200")
+    tb.register(attacker, target, tb.OTHER_USER, tb.OTHER_PASSWORD, count=1, expect="200", expires=0)
     assert tb.delivered_packets(host, attacker_ip) > seen
