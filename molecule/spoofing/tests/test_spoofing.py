@@ -124,17 +124,29 @@ def test_an_address_the_pbx_does_not_trust_is_banned_by_one_forged_packet(host, 
         tb.unban(host, BARE_IP_JAIL, CARRIER_DENIED)
 
 
+def udp_receive_buffer_errors(host):
+    """The kernel's count of UDP datagrams dropped because a socket's receive buffer was full."""
+    header, values = [line.split() for line in host.check_output("grep ^Udp: /proc/net/snmp").splitlines()[:2]]
+    return int(values[header.index("RcvbufErrors")])
+
+
+def assert_banned_and_dropped(host, jail, attacker):
+    """The attacker is in the jail and in the firewall, and its next REGISTER gets no answer nor past the firewall."""
+    attacker_ip = tb.address_of(attacker)
+    tb.wait_for(lambda: attacker_ip in tb.jail_status(host, jail)["banned"], timeout=30,
+                what="%s banned in %s" % (attacker_ip, jail))
+    tb.wait_for(lambda: tb.firewall_blocks(host, attacker_ip), what="%s in the firewall" % attacker_ip)
+    seen = tb.delivered_packets(host, attacker_ip)
+    tb.register(attacker, tb.address_of(host), tb.PHONE_USER, "wrong-password", expect="timeout", timeout=2)
+    assert tb.delivered_packets(host, attacker_ip) == seen
+
+
 def test_bare_ip_register_from_the_attackers_own_address_is_banned_at_once(host, attacker):
     target, attacker_ip = tb.address_of(host), tb.address_of(attacker)
     tb.restart_jail(host, BARE_IP_JAIL)
     try:
         tb.forge(attacker, target, "bare-ip", sources=[attacker_ip], count=1)
-        tb.wait_for(lambda: attacker_ip in tb.jail_status(host, BARE_IP_JAIL)["banned"], timeout=30,
-                    what="%s banned in %s" % (attacker_ip, BARE_IP_JAIL))
-        tb.wait_for(lambda: tb.firewall_blocks(host, attacker_ip), what="%s in the firewall" % attacker_ip)
-        seen = tb.delivered_packets(host, attacker_ip)
-        tb.register(attacker, target, tb.PHONE_USER, "wrong-password", expect="timeout", timeout=2)
-        assert tb.delivered_packets(host, attacker_ip) == seen
+        assert_banned_and_dropped(host, BARE_IP_JAIL, attacker)
     finally:
         tb.restart_jail(host, BARE_IP_JAIL)
 
@@ -151,12 +163,7 @@ def test_wrong_passwords_from_the_attackers_own_address_are_banned_at_maxretry(h
         assert attacker_ip not in tb.jail_status(host, BRUTEFORCE_JAIL)["banned"]
 
         tb.forge(attacker, target, "password", sources=[attacker_ip], count=1)
-        tb.wait_for(lambda: attacker_ip in tb.jail_status(host, BRUTEFORCE_JAIL)["banned"], timeout=30,
-                    what="%s banned at maxretry" % attacker_ip)
-        tb.wait_for(lambda: tb.firewall_blocks(host, attacker_ip), what="%s in the firewall" % attacker_ip)
-        seen = tb.delivered_packets(host, attacker_ip)
-        tb.register(attacker, target, tb.PHONE_USER, "wrong-password", expect="timeout", timeout=2)
-        assert tb.delivered_packets(host, attacker_ip) == seen
+        assert_banned_and_dropped(host, BRUTEFORCE_JAIL, attacker)
     finally:
         tb.restart_jail(host, BRUTEFORCE_JAIL)
 
@@ -166,6 +173,7 @@ def test_a_flood_of_forged_sources_neither_exhausts_fail2ban_nor_bans_a_trusted_
     tb.restart_jail(host, BARE_IP_JAIL)
     fail2ban_before, _rss = tb.process_usage(host, "fail2ban")
     freeswitch_before, _rss = tb.process_usage(host, "freeswitch")
+    dropped_before = udp_receive_buffer_errors(host)
     started = time.monotonic()
     # Thousands of distinct forged sources (bare-IP REGISTERs, one each), then forged packets from every
     # trusted address, then one from a last, untrusted source: FreeSWITCH and fail2ban both take the log in
@@ -173,12 +181,18 @@ def test_a_flood_of_forged_sources_neither_exhausts_fail2ban_nor_bans_a_trusted_
     sent = tb.forge(attacker, target, "bare-ip", sources_from=[FLOOD_NETWORK], limit=FLOOD_SOURCES, rate=1000)
     tb.forge(attacker, target, "bare-ip", sources=list(trusted_sources(phone_ip).values()), count=5)
     sending = time.monotonic() - started
-    tb.forge(attacker, target, "bare-ip", sources=[LAST_SOURCE])
-    tb.wait_for(lambda: LAST_SOURCE in tb.jail_status(host, BARE_IP_JAIL)["banned"], timeout=300, interval=1,
-                what="fail2ban to read the whole flood")
+    def last_source_banned():
+        if LAST_SOURCE in tb.jail_status(host, BARE_IP_JAIL)["banned"]:
+            return True
+        # Sent again until it is read: right after a burst FreeSWITCH's own limit of 1,000 requests a
+        # second (max-recv-requests-per-second) may drop it.
+        tb.forge(attacker, target, "bare-ip", sources=[LAST_SOURCE])
+        return False
+    tb.wait_for(last_source_banned, timeout=300, interval=0.5, what="fail2ban to read the whole flood")
     caught_up = time.monotonic() - started
     fail2ban_after, fail2ban_rss = tb.process_usage(host, "fail2ban")
     freeswitch_after, _rss = tb.process_usage(host, "freeswitch")
+    dropped = udp_receive_buffer_errors(host) - dropped_before
 
     def in_flood(address):
         return address != LAST_SOURCE and ipaddress.ip_address(address) in ipaddress.ip_network(FLOOD_NETWORK)
@@ -190,11 +204,14 @@ def test_a_flood_of_forged_sources_neither_exhausts_fail2ban_nor_bans_a_trusted_
         "seconds_sending": round(sending, 1), "seconds_until_all_read": round(caught_up, 1),
         "fail2ban_cpu_seconds": round(fail2ban_after - fail2ban_before, 2), "fail2ban_rss_kb": fail2ban_rss,
         "freeswitch_cpu_seconds": round(freeswitch_after - freeswitch_before, 2),
+        "udp_receive_buffer_drops": dropped,
     }
     print("\nforged flood against FreeSWITCH 1.10.12: %s" % json.dumps(report, sort_keys=True))
     assert sent == FLOOD_SOURCES
-    # Every forged source FreeSWITCH logged is banned (the bare-IP jail's price), however many there were.
-    assert banned == logged and len(logged) >= 0.9 * FLOOD_SOURCES, report
+    # What FreeSWITCH takes in of such a burst varies: it drops requests beyond 1,000 a second
+    # (max-recv-requests-per-second), the kernel what the socket buffer cannot hold (counted above).
+    # Thousands always reach it. Every forged source it logged is banned: fail2ban kept up.
+    assert len(logged) >= 1000 and banned == logged, report
 
     # fail2ban still answers and still bans a real attacker at maxretry; no trusted address was banned.
     assert tb.fail2ban_answers(host)

@@ -11,7 +11,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
 import json
 import os
 import re
@@ -22,20 +21,14 @@ import time
 
 import pytest
 
-ACTION_FILE = os.path.abspath(os.path.join(
-    os.path.dirname(__file__), '..', '..', '..', 'roles', 'fail2ban', 'files', 'voipguard-nftables.py'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_files import load_role_program, role_file  # noqa: E402  (this folder is put on the path just above)
+
 SYSTEM_PYTHON = '/usr/bin/python3'
 DEADLINE = 30
-
-
-def load_action_module():
-    spec = importlib.util.spec_from_file_location('voipguard_nftables_action', ACTION_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-action = load_action_module()
+ACTION_FILE = role_file('fail2ban', 'voipguard-nftables.py')
+action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_action')
 
 
 # -- the rule builder ---------------------------------------------------------------------------

@@ -13,27 +13,22 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
 import json
 import os
 import socket
+import sys
 
 import pytest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_files import load_role_program  # noqa: E402  (this folder is put on the path just above)
+
 HERE = os.path.dirname(__file__)
-PROGRAM = os.path.abspath(os.path.join(HERE, '..', '..', '..', 'roles', 'freeswitch', 'files', 'voipguard-sip-trust.py'))
 FIXTURES = os.path.join(HERE, 'fixtures', 'sip_trust')
 NOW = 1796024188.0
 
-
-def load_program():
-    spec = importlib.util.spec_from_file_location('voipguard_sip_trust', PROGRAM)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-trust = load_program()
+trust = load_role_program('freeswitch', 'voipguard-sip-trust.py', 'voipguard_sip_trust')
 
 
 def fixture(name):
