@@ -181,6 +181,7 @@ def test_a_flood_of_forged_sources_neither_exhausts_fail2ban_nor_bans_a_trusted_
     sent = tb.forge(attacker, target, "bare-ip", sources_from=[FLOOD_NETWORK], limit=FLOOD_SOURCES, rate=1000)
     tb.forge(attacker, target, "bare-ip", sources=list(trusted_sources(phone_ip).values()), count=5)
     sending = time.monotonic() - started
+
     def last_source_banned():
         if LAST_SOURCE in tb.jail_status(host, BARE_IP_JAIL)["banned"]:
             return True
