@@ -183,14 +183,17 @@ def check_event_guard(event_guard):
 
 def check_sip_trust(info, jails):
     """The trust service runs and keeps `jails` (the policy's SIP jails) in step; None: the policy does not ask."""
-    if jails is None:
-        return _check(CHECK_SIP_TRUST, SKIPPED, 'policy runs no trust service (freeswitch_sip_trust_enabled false)')
+    if not jails:
+        return _check(CHECK_SIP_TRUST, SKIPPED, 'policy runs no trust service on this host (switched off, no SIP jail, '
+                      'or not Linux with systemd)')
     if not isinstance(info, dict) or not info.get('running'):
         return _check(CHECK_SIP_TRUST, FAILED, 'fail2ban is not running')
     trust = info.get('sip_trust')
     if not trust:
         return _check(CHECK_SIP_TRUST, FAILED, 'voipguard-sip-trust has written no state: forged packets can ban '
                       'registered phones and gateways')
+    if trust.get('error'):
+        return _check(CHECK_SIP_TRUST, FAILED, trust['error'])
     problems = []
     limit = SIP_TRUST_STALE_INTERVALS * max(trust.get('refresh_interval') or 0, 1)
     if trust.get('age', 0) > limit:

@@ -20,22 +20,42 @@ DEFAULT_STATE_PATH = '/var/lib/voipguard/sip-trust.json'
 
 
 class SipTrustStateError(ValueError):
-    pass
+    pass  # a state file that cannot be read: reported in the result's error, never raised to the module
 
 
 def read_state(path, now, opener=open):
-    """The service's state as fail2ban_info returns it, None when there is no state file."""
+    """The service's state as fail2ban_info returns it; None when there is no state file, and a dict with an
+    C(error) (and nothing trusted) when it cannot be read: the rest of fail2ban_info's answer stays useful."""
+    try:
+        return _summary(path, _load(path, opener), now)
+    except SipTrustStateError as error:
+        return dict(path=path, error=str(error), updated=None, age=None, refresh_interval=0, sources={},
+                    registration_window=None, trusted=[], skipped=[], errors={}, jails={}, owned={}, unbanned=[])
+    except FileNotFoundError:
+        return None
+
+
+def _load(path, opener):
     try:
         with opener(path, encoding='utf-8') as handle:
             state = json.load(handle)
     except FileNotFoundError:
-        return None
+        raise
     except (OSError, ValueError) as error:
         raise SipTrustStateError('cannot read the trust state %s: %s' % (path, error))
     if not isinstance(state, dict) or state.get('version') != 1:
         raise SipTrustStateError('%s is not a voipguard-sip-trust state (version 1)' % path)
-    updated = float(state.get('updated') or 0)
+    return state
+
+
+def _summary(path, state, now):
+    try:
+        updated = float(state.get('updated') or 0)
+        owned = dict((str(jail), [str(entry) for entry in entries]) for jail, entries in (state.get('owned') or {}).items())
+    except (AttributeError, TypeError, ValueError) as error:
+        raise SipTrustStateError('%s is not a voipguard-sip-trust state: %s' % (path, error))
     return dict(
+        error=None,
         path=path,
         updated=updated,
         age=max(int(now - updated), 0),
@@ -46,7 +66,8 @@ def read_state(path, now, opener=open):
         skipped=state.get('skipped') or [],
         errors=state.get('errors') or {},
         jails=state.get('jails') or {},
-        owned=state.get('owned') or {},
+        owned=owned,
+        unbanned=state.get('unbanned') or [],
     )
 
 

@@ -239,6 +239,9 @@ sip_trust:
   returned: always
   type: dict
   contains:
+    error:
+      description: Why the state file could not be read (then nothing is reported as trusted); V(null) otherwise.
+      type: str
     updated:
       description: When the service last wrote the state (seconds since the epoch).
       type: float
@@ -269,9 +272,16 @@ sip_trust:
       description: By jail, C(synced) or why its ignore list could not be kept in step.
       type: dict
     owned:
-      description: By jail, the ignore list entries the service added.
+      description:
+        - By jail, the ignore list entries the service added, its sentinel C(100::5e7f:7275:7374) included (an address of
+          the discard-only prefix that tells the service when fail2ban reloaded the jail).
       type: dict
+    unbanned:
+      description: The last bans the service lifted because they held a trusted address (jail, address, entry, at).
+      type: list
+      elements: dict
   sample:
+    error: null
     updated: 1796024188.65
     age: 3
     refresh_interval: 10
@@ -285,7 +295,8 @@ sip_trust:
     skipped: [{entry: "acl domains domain pbx.example.com", reason: "domain nodes (users' cidr params) are not read"}]
     errors: {}
     jails: {voipguard-freeswitch: synced}
-    owned: {voipguard-freeswitch: [198.51.100.20, 203.0.113.0/28]}
+    owned: {voipguard-freeswitch: ["100::5e7f:7275:7374", 198.51.100.20, 203.0.113.0/28]}
+    unbanned: []
 '''
 
 import time
@@ -296,11 +307,7 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client impo
     client_for_module,
     gather_info,
 )
-from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import (
-    DEFAULT_STATE_PATH,
-    SipTrustStateError,
-    read_state,
-)
+from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import DEFAULT_STATE_PATH, read_state
 
 
 def main():
@@ -328,8 +335,6 @@ def main():
         info['sip_trust'] = read_state(module.params['sip_trust_state'], time.time())
     except Fail2banError as exc:
         module.fail_json(msg=exc.message, **exc.details())
-    except SipTrustStateError as exc:
-        module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **info)
 
 

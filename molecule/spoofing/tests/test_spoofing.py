@@ -73,6 +73,18 @@ def test_trust_service_trusts_what_freeswitch_trusts(host, phone_ip):
     assert set(trust_state(host)["owned"][BRUTEFORCE_JAIL]) >= expected
 
 
+def test_a_reload_drops_the_trusted_entries_and_the_service_restores_them(host, phone_ip):
+    def restored(jail):
+        out = host.run("journalctl -u voipguard-sip-trust -o cat --no-pager").stdout
+        return out.count("%s: trusted: %s (" % (jail, phone_ip))
+    before = dict((jail, restored(jail)) for jail in SIP_JAILS)
+    host.check_output("fail2ban-client reload")
+    for jail in SIP_JAILS:
+        # The reload emptied the runtime list: the service adds the phone again (and logs it), within seconds.
+        tb.wait_for(lambda: restored(jail) > before[jail] and phone_ip in tb.ignore_list(host, jail), timeout=10,
+                    what="the trust service to give %s back its trusted entries" % jail)
+
+
 def failures_logged(host, address, what):
     return len([line for line in tb.log_lines_containing(host, "from ip %s" % address) if what in line])
 

@@ -9,16 +9,18 @@ jails equal to its configured one plus the addresses FreeSWITCH itself trusts:
 
 - registrations: every address holding a live registration (``show registrations``), and every address
   that held one within ``registration_window`` seconds (remembered in the state file across restarts);
-- gateways: the addresses of the proxies of FreeSWITCH's running gateways (``sofia xmlstatus gateway``,
-  host names resolved);
+- gateways: the addresses of the proxies of the gateways FreeSWITCH lists (``sofia xmlstatus gateway``,
+  whatever their state; host names resolved); only single addresses;
 - acls: the networks that the ACL lists named by a Sofia profile's apply-inbound-acl or apply-register-acl
-  allow (``xml_locate``), for lists that deny by default; networks broader than ``broadest_network``
-  are not trusted.
+  allow (``xml_locate``), read with FreeSWITCH's own rules, for lists that deny by default.
+No network broader than ``broadest_network`` is ever trusted, whatever its source.
 
-It asks FreeSWITCH every ``refresh_interval`` seconds and checks fail2ban every ``sync_interval``
-seconds through fail2ban's own client socket (a reload drops runtime entries: they come back at the
-next check). What it trusts, and why, is written to ``state_file`` (JSON), which fail2ban_info reads.
-It only ever adds to and removes from the ignore list entries it added itself.
+A thread asks FreeSWITCH every ``refresh_interval`` seconds; the main loop checks fail2ban every
+``sync_interval`` seconds through fail2ban's own client socket. Each managed jail carries a sentinel entry
+(SENTINEL, in the discard-only prefix 100::/64) that no configuration holds: when it is gone, fail2ban
+reloaded the jail, every entry in it now is the configuration's, and the trusted ones are added again.
+The service only removes entries it added itself, and lifts bans that its jails hold on trusted addresses
+(a ban made in the moment after a reload). What it trusts, and why, is written to ``state_file``.
 
 Usage: <fail2ban's python> /usr/local/lib/voipguard/voipguard-sip-trust.py --config /etc/voipguard/sip-trust.json [--once]
 Run with the Python that runs fail2ban (its client library is imported); the unit names it.
@@ -35,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from xml.etree import ElementTree
 
@@ -53,6 +56,13 @@ DEFAULT_CONFIG = {
     "broadest_network": {"ipv4": 16, "ipv6": 32},
 }
 ACL_PARAMS = ("apply-inbound-acl", "apply-register-acl")
+# In the IPv6 discard-only prefix (RFC 6666): never a real source, never in an operator's ignoreip.
+SENTINEL = "100::5e7f:7275:7374"
+# switch_true() of FreeSWITCH (switch_utils.h): these words, or a non-zero number.
+_FREESWITCH_TRUE = ("yes", "on", "true", "t", "enabled", "active", "allow")
+_PORT_ATTRIBUTES = ("port", "ports", "port-min", "port-max")
+# Most networks one allow node may become once its deny nodes are cut out of it.
+MAX_PIECES = 256
 _URI_HOST_RE = re.compile(r"^(?:sips?:)?(?:[^@;]*@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^:;>?]+)")
 
 
@@ -63,14 +73,38 @@ class TrustError(Exception):
 # --- What FreeSWITCH trusts (pure functions: text in, data out) ---------------------------------
 
 def canonical(entry):
-    """'192.0.2.7', '192.0.2.7/32' -> '192.0.2.7'; networks as 'a.b.c.0/n'; None for anything else."""
+    """An address or network as fail2ban stores it: '192.0.2.7/32' -> '192.0.2.7', '::ffff:192.0.2.7' ->
+    '192.0.2.7', networks as 'a.b.c.0/n'. None for anything else, and for /0."""
     try:
         network = ipaddress.ip_network(str(entry).strip(), strict=False)
     except ValueError:
         return None
+    if network.version == 6 and network.prefixlen >= 96 and network.network_address.ipv4_mapped is not None:
+        network = ipaddress.ip_network("%s/%d" % (network.network_address.ipv4_mapped, network.prefixlen - 96))
+    if network.prefixlen == 0:
+        return None
     if network.prefixlen == network.max_prefixlen:
         return str(network.network_address)
     return str(network)
+
+
+def single_address(entry):
+    """canonical() of one address; None for a network."""
+    value = canonical(entry)
+    return value if value is not None and "/" not in value else None
+
+
+def _is_ip_text(text):
+    try:
+        ipaddress.ip_network(str(text).strip(), strict=False)
+        return True
+    except ValueError:
+        return False
+
+
+def too_broad(entry, broadest):
+    network = ipaddress.ip_network(entry)
+    return network.prefixlen < broadest["ipv4" if network.version == 4 else "ipv6"]
 
 
 def parse_registrations(text, now):
@@ -81,8 +115,8 @@ def parse_registrations(text, now):
         raise TrustError("show registrations printed no JSON: %s" % error)
     found = []
     for row in rows:
-        address = canonical(row.get("network_ip", ""))
-        if address is None or "/" in address:
+        address = single_address(row.get("network_ip", ""))
+        if address is None:
             continue
         try:
             live = int(row.get("expires") or 0) > now
@@ -113,14 +147,59 @@ def parse_gateways(xml_text):
     return found
 
 
+def freeswitch_true(text):
+    text = (text or "").strip()
+    return text.lower() in _FREESWITCH_TRUE or (text.lstrip("-").isdigit() and int(text) != 0)
+
+
 def parse_acl_lists(xml_text):
-    """acl.conf (`xml_locate configuration configuration name acl.conf`) -> {name: (default, [(type, cidr, domain)])}."""
+    """acl.conf (`xml_locate configuration configuration name acl.conf`) -> {name: (allows by default, [node])}.
+
+    Read as FreeSWITCH's switch_core.c does: a list without "default" allows; a node's "type" is allow when
+    switch_true() holds (else deny) and defaults to the list's; a domain node ignores its cidr; cidr may hold
+    several networks separated by commas; host and mask make a network too.
+    """
     root = _xml(xml_text, "acl.conf")
     lists = {}
     for element in root.iter("list"):
-        nodes = [((node.get("type") or "").lower(), node.get("cidr"), node.get("domain")) for node in element.iter("node")]
-        lists[element.get("name", "")] = ((element.get("default") or "deny").lower(), nodes)
+        name = element.get("name", "")
+        if not name:
+            continue
+        default = element.get("default")
+        allows = True if default is None else freeswitch_true(default)
+        nodes = []
+        for node in element.iter("node"):
+            kind = node.get("type")
+            nodes.append({
+                "allow": allows if kind is None else freeswitch_true(kind),
+                "domain": node.get("domain"),
+                "cidr": node.get("cidr"),
+                "host": node.get("host"),
+                "mask": node.get("mask"),
+                "ports": any(node.get(attribute) is not None for attribute in _PORT_ATTRIBUTES),
+            })
+        lists[name] = (allows, nodes)
     return lists
+
+
+def node_networks(node):
+    """([networks], [(what could not be read, why)]) of one node, as FreeSWITCH reads its addresses."""
+    if node["domain"]:
+        return [], [("domain %s" % node["domain"], "users' cidr params are not read")]
+    texts = []
+    if node["cidr"] is not None:
+        texts = [part.strip() for part in node["cidr"].split(",")]
+    elif node["host"] and node["mask"]:
+        texts = ["%s/%s" % (node["host"].strip(), node["mask"].strip())]
+    networks, unread = [], []
+    for text in texts:
+        try:
+            if "/" not in text:
+                raise ValueError("no prefix length (FreeSWITCH refuses it)")
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError as error:
+            unread.append((text, str(error)))
+    return networks, unread
 
 
 def profile_acl_names(xml_text):
@@ -141,6 +220,7 @@ def acl_networks(lists, wanted, broadest):
     """Networks the wanted lists allow: ([(network, reason)], [(entry, why it is not trusted)]).
 
     FreeSWITCH picks the most specific node that matches, so a deny node inside an allow node carves it out.
+    A list with a deny node this cannot read is not trusted at all (it might deny part of what it allows).
     """
     trusted, skipped = [], []
     for name in sorted(wanted):
@@ -148,27 +228,42 @@ def acl_networks(lists, wanted, broadest):
         if name not in lists:
             skipped.append(("acl %s" % name, "not in acl.conf (built-in lists such as rfc1918.auto are not read)"))
             continue
-        default, nodes = lists[name]
-        if default != "deny":
+        allows, nodes = lists[name]
+        if allows:
             skipped.append(("acl %s" % name, "allows by default: everything but its deny nodes is too broad to trust"))
             continue
-        denies = [ipaddress.ip_network(cidr, strict=False) for kind, cidr, _domain in nodes if kind == "deny" and _is_network(cidr)]
-        for kind, cidr, domain in nodes:
-            if kind != "allow":
+        denies, unreadable = [], []
+        for node in nodes:
+            if not node["allow"]:
+                networks, unread = node_networks(node)
+                denies.extend(networks)
+                unreadable.extend(unread)
+        if unreadable:
+            skipped.append(("acl %s" % name, "a deny node cannot be read: %s"
+                            % "; ".join("%s (%s)" % item for item in unreadable)))
+            continue
+        for node in nodes:
+            if not node["allow"]:
                 continue
-            if domain and not cidr:
-                skipped.append(("acl %s domain %s" % (name, domain), "domain nodes (users' cidr params) are not read"))
+            networks, unread = node_networks(node)
+            for label, why in unread:
+                skipped.append(("acl %s %s" % (name, label), why))
+            if node["ports"] and networks:
+                skipped.extend(("acl %s %s" % (name, network), "allowed on some ports only") for network in networks)
                 continue
-            if not _is_network(cidr):
-                skipped.append(("acl %s node %s" % (name, cidr), "not an address or network"))
-                continue
-            allow = ipaddress.ip_network(cidr, strict=False)
-            limit = broadest["ipv4" if allow.version == 4 else "ipv6"]
-            if allow.prefixlen < limit:
-                skipped.append(("acl %s %s" % (name, allow), "broader than /%d" % limit))
-                continue
-            for network in _carve(allow, denies):
-                trusted.append((canonical(network), "acl %s (profiles %s) allows %s" % (name, profiles, allow)))
+            for allow in networks:
+                if canonical(allow) is None or too_broad(canonical(allow), broadest):
+                    skipped.append(("acl %s %s" % (name, allow), "broader than /%d"
+                                    % broadest["ipv4" if allow.version == 4 else "ipv6"]))
+                    continue
+                pieces = _carve(allow, denies)
+                if len(pieces) > MAX_PIECES:
+                    # fail2ban tries networks one by one on every failure: thousands would slow every jail.
+                    skipped.append(("acl %s %s" % (name, allow), "its deny nodes cut it into %d networks (more than %d)"
+                                    % (len(pieces), MAX_PIECES)))
+                    continue
+                for network in pieces:
+                    trusted.append((canonical(network), "acl %s (profiles %s) allows %s" % (name, profiles, allow)))
     return trusted, skipped
 
 
@@ -189,14 +284,6 @@ def _carve(allow, denies):
     return sorted(parts, key=lambda network: (network.network_address, network.prefixlen))
 
 
-def _is_network(text):
-    try:
-        ipaddress.ip_network((text or "").strip(), strict=False)
-        return True
-    except ValueError:
-        return False
-
-
 def _xml(text, what):
     text = (text or "").strip()
     start = text.find("<")
@@ -215,8 +302,9 @@ def update_history(history, registrations, now, window):
     return updated
 
 
-def trusted_entries(history, live, gateways, acls, now):
-    """{entry: [reasons]} from live registrations, the registration history, gateways and ACL networks."""
+def trusted_entries(history, live, gateways, acls, now, broadest):
+    """({entry: [reasons]}, [(entry, why not)]) from live registrations, the registration history, gateways and
+    ACL networks. Whatever the source, no network broader than `broadest` is trusted."""
     entries = {}
     live_users = {}
     for row in live:
@@ -230,7 +318,11 @@ def trusted_entries(history, live, gateways, acls, now):
         entries.setdefault(address, []).append(reason)
     for address, reason in gateways + acls:
         entries.setdefault(address, []).append(reason)
-    return entries
+    refused = []
+    for entry in sorted(entries):
+        if canonical(entry) != entry or too_broad(entry, broadest):
+            refused.append((entry, "broader than the broadest network trusted (%s)" % "; ".join(entries.pop(entry))))
+    return entries, refused
 
 
 def _age(seconds):
@@ -246,13 +338,15 @@ def _age(seconds):
 def plan_sync(current, owned, desired):
     """(to add, to remove, what this service still owns) for one jail.
 
-    current: the jail's ignore list now; owned: what this service added earlier. When one of ours is
-    gone, fail2ban reloaded the jail: whatever is in the list now is the configuration's, never ours.
+    current: the jail's ignore list now; owned: what this service added earlier. Without the sentinel,
+    fail2ban reloaded the jail: whatever is in the list now is the configuration's, never ours.
     """
     current = set(canonical(item) or item for item in current)
-    if not owned <= current:
+    if SENTINEL not in current:
         owned = set()
-    return sorted(set(desired) - current), sorted(owned - set(desired)), set(owned)
+    wanted = set(desired) | {SENTINEL}
+    to_add = sorted(wanted - current, key=lambda entry: entry != SENTINEL)  # the sentinel first
+    return to_add, sorted(owned - wanted), set(owned) & current
 
 
 class Fail2ban:
@@ -264,14 +358,18 @@ class Fail2ban:
         self.socket_path = socket_path
 
     def call(self, *command):
+        client = None
         try:
             client = self._csocket(self.socket_path, timeout=5)
-        except OSError as error:
-            raise TrustError("fail2ban does not answer on %s: %s" % (self.socket_path, error))
-        try:
             code, value = client.send(list(command))
+        except Exception as error:  # pylint: disable=broad-except  # socket, timeout, EOF, unpickling: all "no answer"
+            raise TrustError("fail2ban does not answer on %s: %s" % (self.socket_path, error or type(error).__name__))
         finally:
-            client.close()
+            if client is not None:
+                try:
+                    client.close()
+                except Exception:  # pylint: disable=broad-except
+                    pass
         if code != 0:
             raise TrustError("fail2ban refused %s: %r" % (" ".join(command), value))
         return value
@@ -285,6 +383,12 @@ class Fail2ban:
     def remove(self, jail, entry):
         self.call("set", jail, "delignoreip", entry)
 
+    def banned(self, jail):
+        return [str(item) for item in self.call("get", jail, "banip")]
+
+    def unban(self, jail, address):
+        self.call("set", jail, "unbanip", address)
+
 
 class FreeSwitch:
     def __init__(self, fs_cli):
@@ -293,7 +397,7 @@ class FreeSwitch:
     def api(self, command):
         try:
             result = subprocess.run([self.fs_cli, "-x", command], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    timeout=15, check=False, universal_newlines=True)
+                                    timeout=10, check=False, universal_newlines=True, errors="replace")
         except (OSError, subprocess.TimeoutExpired) as error:
             raise TrustError("fs_cli -x '%s': %s" % (command, error))
         if result.returncode != 0 or result.stdout.startswith("-ERR"):
@@ -308,92 +412,118 @@ class Service:
         self.fail2ban = fail2ban
         self.resolve = resolve
         self.clock = clock
-        self.state = load_state(config["state_file"])
-        self.history = self.state.get("registrations", {})
-        self.gateways = [tuple(item) for item in self.state.get("gateways", [])]
-        self.acls = [tuple(item) for item in self.state.get("acls", [])]
-        self.skipped = []
-        self.gateway_skipped = []
-        self.acl_skipped = []
+        state = load_state(config["state_file"])
+        self.history = state["registrations"]
+        self.gateways = state["gateways"]
+        self.acls = state["acls"]
+        # What this service added to each jail, kept across restarts so it can take it back later.
+        self.owned = state["owned"]
+        self.skipped, self.gateway_skipped, self.acl_skipped = [], [], []
         self.errors = {}
         self.dns = {}
-        # What this service added to each jail, kept across restarts so it can take it back later.
-        self.owned = {jail: set(entries) for jail, entries in self.state.get("owned", {}).items()}
         self.jail_status = {}
-        self.entries = {}
+        self.unbanned = []
+        self.entries, refused = trusted_entries(self.history, [], self.gateways, self.acls, self.clock(),
+                                                config["broadest_network"])
+        self.lock = threading.Lock()
+
+    # -- FreeSWITCH (the refresh thread)
 
     def refresh(self):
         """Ask FreeSWITCH what it trusts. A question that fails keeps the last answer (reported as an error)."""
         now = self.clock()
         sources = self.config["sources"]
-        previous_errors, self.errors = self.errors, {}
+        previous_errors, errors = self.errors, {}
         live = []
+        history, gateways, acls = self.history, self.gateways, self.acls
         if sources.get("registrations"):
             try:
                 live = parse_registrations(self.freeswitch.api("show registrations as json"), now)
+                history = update_history(history, live, now, self.config["registration_window"])
             except TrustError as error:
-                self.errors["registrations"] = str(error)
-        self.history = update_history(self.history, live, now, self.config["registration_window"]) \
-            if sources.get("registrations") else {}
+                errors["registrations"] = str(error)  # and the history is kept as it was, window included
+        else:
+            history = {}
         if sources.get("gateways"):
             try:
-                self.gateways = self._gateway_addresses(parse_gateways(self.freeswitch.api("sofia xmlstatus gateway")), now)
+                gateways = self._gateway_addresses(parse_gateways(self.freeswitch.api("sofia xmlstatus gateway")), now)
             except TrustError as error:
-                self.errors["gateways"] = str(error)
+                errors["gateways"] = str(error)
         else:
-            self.gateways, self.gateway_skipped = [], []
+            gateways, self.gateway_skipped = [], []
         if sources.get("acls"):
             try:
                 wanted = profile_acl_names(self.freeswitch.api("xml_locate configuration configuration name sofia.conf"))
                 lists = parse_acl_lists(self.freeswitch.api("xml_locate configuration configuration name acl.conf")) if wanted else {}
-                self.acls, self.acl_skipped = acl_networks(lists, wanted, self.config["broadest_network"])
+                acls, self.acl_skipped = acl_networks(lists, wanted, self.config["broadest_network"])
             except TrustError as error:
-                self.errors["acls"] = str(error)
+                errors["acls"] = str(error)
         else:
-            self.acls, self.acl_skipped = [], []
-        self.skipped = self.gateway_skipped + self.acl_skipped
-        self.entries = trusted_entries(self.history, live, self.gateways, self.acls, now)
-        for source, error in sorted(self.errors.items()):
+            acls, self.acl_skipped = [], []
+        entries, refused = trusted_entries(history, live, gateways, acls, now, self.config["broadest_network"])
+        with self.lock:
+            self.history, self.gateways, self.acls, self.errors = history, gateways, acls, errors
+            self.skipped = self.gateway_skipped + self.acl_skipped + refused
+            self.entries = entries
+        for source, error in sorted(errors.items()):
             if previous_errors.get(source) != error:
                 log("%s: %s (keeping the last answer)" % (source, error))
 
     def _gateway_addresses(self, gateways, now):
-        found, self.gateway_skipped = [], []
+        found, skipped = [], []
         for name, host in gateways:
-            address = canonical(host)
-            if address:
-                found.append((address, "gateway %s (proxy %s)" % (name, host)))
+            reason = "gateway %s (proxy %s)" % (name, host)
+            if _is_ip_text(host):
+                address = single_address(host)
+                if address is None:
+                    skipped.append((reason, "the proxy is a network, not an address"))
+                else:
+                    found.append((address, reason))
                 continue
             cached = self.dns.get(host)
             if not cached or now - cached[0] > self.config["dns_cache_seconds"]:
                 try:
-                    addresses = sorted({canonical(info[4][0].split("%")[0]) for info in self.resolve(host, None)} - {None})
-                    cached = (now, addresses)
-                    self.dns[host] = cached
+                    addresses = sorted({single_address(info[4][0].split("%")[0]) for info in self.resolve(host, None)} - {None})
+                    cached = (now, addresses, None)
                 except (OSError, UnicodeError) as error:
-                    # Not FreeSWITCH's answer failing: this gateway cannot be trusted until its name resolves.
-                    self.gateway_skipped.append(("gateway %s (proxy %s)" % (name, host), "cannot resolve: %s" % error))
-                    cached = cached or (now, [])
-            found.extend((address, "gateway %s (proxy %s)" % (name, host)) for address in cached[1])
+                    # Not FreeSWITCH's answer failing: trusted by its last addresses until the name resolves again.
+                    cached = (now, cached[1] if cached else [a for a, r in self.gateways if r == reason], str(error))
+                self.dns[host] = cached
+            if cached[2]:
+                skipped.append((reason, "cannot resolve: %s%s" % (cached[2], " (its last addresses kept)" if cached[1] else "")))
+            found.extend((address, reason) for address in cached[1])
+        self.gateway_skipped = skipped
         return found
+
+    # -- fail2ban (the main loop)
 
     def sync(self):
         """Make each jail's runtime ignore list hold the trusted entries; True when one changed."""
         changed = False
+        with self.lock:
+            entries = dict(self.entries)
+        for jail in list(self.owned):
+            if jail not in self.config["jails"]:
+                changed = self._forget_jail(jail) or changed
         for jail in self.config["jails"]:
-            before, status = self.owned.get(jail, set()), self.jail_status.get(jail)
+            before, status = set(self.owned.get(jail, set())), self.jail_status.get(jail)
             try:
-                to_add, to_remove, owned = plan_sync(self.fail2ban.ignore_list(jail), before, self.entries)
+                to_add, to_remove, owned = plan_sync(self.fail2ban.ignore_list(jail), before, entries)
                 # Updated entry by entry: a failure halfway still knows what it added.
                 self.owned[jail] = owned
                 for entry in to_remove:
+                    # Not after a reload made it the configuration's (the sentinel would be gone).
+                    if SENTINEL not in self.fail2ban.ignore_list(jail):
+                        owned.clear()
+                        break
                     self.fail2ban.remove(jail, entry)
                     owned.discard(entry)
                     log("%s: no longer trusted: %s" % (jail, entry))
                 for entry in to_add:
                     self.fail2ban.add(jail, entry)
                     owned.add(entry)
-                    log("%s: trusted: %s (%s)" % (jail, entry, "; ".join(self.entries[entry])))
+                    if entry != SENTINEL:
+                        log("%s: trusted: %s (%s)" % (jail, entry, "; ".join(entries[entry])))
                 self.jail_status[jail] = "synced"
             except TrustError as error:
                 self.jail_status[jail] = str(error)
@@ -402,38 +532,98 @@ class Service:
             changed = changed or self.owned.get(jail, set()) != before or self.jail_status[jail] != status
         return changed
 
+    def _forget_jail(self, jail):
+        """A jail no longer managed (the preset changed): take back what was added to it."""
+        try:
+            current = self.fail2ban.ignore_list(jail)
+            if SENTINEL in current:
+                for entry in sorted(self.owned[jail] & set(current)):
+                    self.fail2ban.remove(jail, entry)
+        except TrustError:
+            pass  # gone with the jail
+        del self.owned[jail]
+        return True
+
+    def lift_trusted_bans(self):
+        """Unban trusted addresses the managed jails hold (a ban in the moment after a reload, or from before)."""
+        with self.lock:
+            networks = [(ipaddress.ip_network(entry), entry) for entry in self.entries]
+        for jail in self.config["jails"]:
+            try:
+                banned = self.fail2ban.banned(jail)
+            except TrustError:
+                continue
+            for address in banned:
+                try:
+                    ip = ipaddress.ip_address(address)
+                except ValueError:
+                    continue
+                entry = next((entry for network, entry in networks if ip.version == network.version and ip in network), None)
+                if entry is None:
+                    continue
+                try:
+                    self.fail2ban.unban(jail, address)
+                except TrustError:
+                    continue
+                self.unbanned = (self.unbanned + [{"jail": jail, "address": address, "entry": entry, "at": self.clock()}])[-50:]
+                log("%s: unbanned %s, which is trusted (%s)" % (jail, address, "; ".join(self.entries.get(entry, []))))
+
     def write_state(self):
-        now = self.clock()
-        state = {
-            "version": 1,
-            "updated": now,
-            "sources": self.config["sources"],
-            "registration_window": self.config["registration_window"],
-            "refresh_interval": self.config["refresh_interval"],
-            "trusted": [{"entry": entry, "reasons": reasons} for entry, reasons in sorted(self.entries.items())],
-            "skipped": [{"entry": entry, "reason": reason} for entry, reason in self.skipped],
-            "jails": self.jail_status,
-            "errors": self.errors,
-            "registrations": self.history,
-            "gateways": self.gateways,
-            "acls": self.acls,
-            "owned": {jail: sorted(entries) for jail, entries in self.owned.items()},
-        }
+        with self.lock:
+            state = {
+                "version": 1,
+                "updated": self.clock(),
+                "sources": self.config["sources"],
+                "registration_window": self.config["registration_window"],
+                "refresh_interval": self.config["refresh_interval"],
+                "sentinel": SENTINEL,
+                "trusted": [{"entry": entry, "reasons": reasons} for entry, reasons in sorted(self.entries.items())],
+                "skipped": [{"entry": entry, "reason": reason} for entry, reason in self.skipped],
+                "jails": dict(self.jail_status),
+                "errors": dict(self.errors),
+                "unbanned": list(self.unbanned),
+                "registrations": self.history,
+                "gateways": self.gateways,
+                "acls": self.acls,
+                "owned": dict((jail, sorted(entries)) for jail, entries in self.owned.items()),
+            }
         save_state(self.config["state_file"], state)
 
     def run(self, once=False):
-        next_refresh = 0
+        if once:
+            self.refresh()
+            self.sync()
+            self.lift_trusted_bans()
+            self.write_state()
+            return
+        refreshed = threading.Event()
+
+        def refresh_forever():
+            while True:
+                guarded(self.refresh)
+                refreshed.set()
+                time.sleep(self.config["refresh_interval"])
+        threading.Thread(target=refresh_forever, name="refresh", daemon=True).start()
+        refreshed.wait(self.config["refresh_interval"])
         while True:
-            refreshed = self.clock() >= next_refresh
-            if refreshed:
-                self.refresh()
-                next_refresh = self.clock() + self.config["refresh_interval"]
+            after_refresh = refreshed.is_set()
+            refreshed.clear()
+            changed = guarded(self.sync)
+            if after_refresh:
+                guarded(self.lift_trusted_bans)
             # The state names what each jail holds: written whenever that changed (fail2ban_info reads it).
-            if self.sync() or refreshed:
-                self.write_state()
-            if once:
-                return
+            if changed or after_refresh:
+                guarded(self.write_state)
             time.sleep(self.config["sync_interval"])
+
+
+def guarded(step):
+    """Run one step of the loops; an unexpected error is logged, and the service goes on."""
+    try:
+        return step()
+    except Exception as error:  # pylint: disable=broad-except
+        log("unexpected error in %s: %r" % (step.__name__, error))
+        return False
 
 
 def log(message):
@@ -453,12 +643,27 @@ def load_config(path):
 
 
 def load_state(path):
+    """What an earlier run remembered; anything of the wrong shape is dropped (the service starts afresh)."""
+    state = {"registrations": {}, "gateways": [], "acls": [], "owned": {}}
     try:
         with open(path, encoding="utf-8") as handle:
-            state = json.load(handle)
-        return state if isinstance(state, dict) else {}
+            saved = json.load(handle)
     except (OSError, ValueError):
-        return {}
+        return state
+    if not isinstance(saved, dict) or saved.get("version") != 1:
+        return state
+    try:
+        state["registrations"] = dict(
+            (single_address(address), {"last_seen": float(seen["last_seen"]), "user": str(seen.get("user", "?"))})
+            for address, seen in saved.get("registrations", {}).items() if single_address(address))
+        for key in ("gateways", "acls"):
+            state[key] = [(canonical(entry), str(reason)) for entry, reason in saved.get(key, []) if canonical(entry)]
+        state["owned"] = dict((str(jail), set(str(entry) for entry in entries))
+                              for jail, entries in saved.get("owned", {}).items())
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        log("%s: not the shape this version writes (%r): starting afresh" % (path, error))
+        return {"registrations": {}, "gateways": [], "acls": [], "owned": {}}
+    return state
 
 
 def save_state(path, state):
@@ -469,7 +674,7 @@ def save_state(path, state):
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(state, stream, indent=1, sort_keys=True)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, 0o600)  # who registered from where: root's business
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -228,3 +228,10 @@ def test_stale_missing_or_failing_trust_service_fails():
 
 def test_policy_without_trust_service_skips_the_check():
     assert statuses(compliance.evaluate_host(GOOD, POLICY))[compliance.CHECK_SIP_TRUST] == compliance.SKIPPED
+    assert statuses(compliance.evaluate_host(GOOD, dict(POLICY, sip_trust_jails=[])))[compliance.CHECK_SIP_TRUST] == compliance.SKIPPED
+
+
+def test_an_unreadable_trust_state_fails_the_check_with_its_reason():
+    result = compliance.evaluate_host(trusting_host(error='cannot read the trust state /x: boom'),
+                                      dict(POLICY, sip_trust_jails=['voipguard-freeswitch']))
+    assert messages(result)[compliance.CHECK_SIP_TRUST] == 'cannot read the trust state /x: boom'

@@ -9,8 +9,6 @@ __metaclass__ = type
 
 import json
 
-import pytest
-
 from ansible_collections.voipguard.pbx.plugins.module_utils import sip_trust
 
 STATE = {'version': 1, 'updated': 1000.0, 'refresh_interval': 10, 'sources': {'registrations': True},
@@ -27,15 +25,16 @@ def test_state_is_summarised_with_its_age(tmp_path):
     assert 'registrations' not in state, 'the raw history is the service\'s, not the report\'s'
 
 
-def test_no_state_file_is_none_and_a_broken_one_an_error(tmp_path):
+def test_no_state_file_is_none_and_a_broken_one_an_error_in_the_result(tmp_path):
     assert sip_trust.read_state(str(tmp_path / 'missing.json'), 0) is None
     path = tmp_path / 'state.json'
-    path.write_text('{"version": 1, "trusted": [')
-    with pytest.raises(sip_trust.SipTrustStateError, match='cannot read the trust state'):
-        sip_trust.read_state(str(path), 0)
-    path.write_text('{"version": 7}')
-    with pytest.raises(sip_trust.SipTrustStateError, match='not a voipguard-sip-trust state'):
-        sip_trust.read_state(str(path), 0)
+    for text, words in (('{"version": 1, "trusted": [', 'cannot read the trust state'),
+                        ('{"version": 7}', 'not a voipguard-sip-trust state'),
+                        ('{"version": 1, "updated": "soon"}', 'not a voipguard-sip-trust state'),
+                        ('{"version": 1, "owned": {"j": 5}}', 'not a voipguard-sip-trust state')):
+        path.write_text(text)
+        state = sip_trust.read_state(str(path), 0)
+        assert words in state['error'] and state['trusted'] == [] and state['owned'] == {}
 
 
 def test_configured_ignoreip_leaves_out_what_the_service_added():

@@ -96,8 +96,9 @@ def test_returns_the_trust_services_state(run, tmp_path):
     assert run(dict(jails=['pbx-test'], sip_trust_state=str(tmp_path / 'none.json')), REPLIES)['sip_trust'] is None
 
 
-def test_a_broken_trust_state_fails_with_its_path(run, tmp_path):
+def test_a_broken_trust_state_is_reported_not_a_failure(run, tmp_path):
     state = tmp_path / 'sip-trust.json'
     state.write_text('{"version": 1, "trusted": [')
     result = run(dict(jails=['pbx-test'], sip_trust_state=str(state)), REPLIES)
-    assert result['failed'] and str(state) in result['msg']
+    assert not result.get('failed') and result['running'] is True
+    assert str(state) in result['sip_trust']['error'] and result['sip_trust']['trusted'] == []
