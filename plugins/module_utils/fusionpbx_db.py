@@ -297,7 +297,7 @@ class ProfileRow(object):
 
     def effective(self, name):
         """Value FusionPBX puts in sofia.conf for param name (enabled rows only), or None."""
-        values = [row.value for row in self.settings if row.name == name and row.is_enabled]
+        values = [row.value for row in self.settings if row.name.lower() == name.lower() and row.is_enabled]
         return values[-1] if values else None
 
 
@@ -322,8 +322,8 @@ def _state_query(param_names, variables):
         " s.sip_profile_setting_uuid::text AS setting_uuid, s.sip_profile_setting_name::text AS setting_name,"
         " s.sip_profile_setting_value::text AS setting_value, s.sip_profile_setting_enabled::text AS setting_enabled"
         " FROM v_sip_profiles p LEFT JOIN v_sip_profile_settings s"
-        " ON s.sip_profile_uuid = p.sip_profile_uuid AND s.sip_profile_setting_name IN (%s)"
-        ") AS state" % ', '.join(refs)
+        " ON s.sip_profile_uuid = p.sip_profile_uuid AND lower(s.sip_profile_setting_name) IN (%s)"
+        ") AS state" % ', '.join('lower(%s)' % ref for ref in refs)
     )
 
 
@@ -409,7 +409,8 @@ def plan_db_change(state, selected, params, state_name='present'):
             previous = plan.current.get(profile_name)
             plan.current[profile_name] = current if previous is None else previous
             for param, value in params.items():
-                rows = [row for row in profile.settings if row.name == param]
+                # FreeSWITCH reads param names in any case: a Log-Auth-Failures row is the one to change.
+                rows = [row for row in profile.settings if row.name.lower() == param.lower()]
                 enabled = [row for row in rows if row.is_enabled]
                 before = current[param]
                 if state_name == 'absent':
@@ -522,7 +523,7 @@ def _cached_params(path):
         values = profiles.setdefault(profile.get('name'), {})
         for settings in profile.findall('settings'):
             for param in settings.findall('param'):
-                values[param.get('name')] = param.get('value')
+                values[(param.get('name') or '').lower()] = param.get('value')
     return profiles
 
 
@@ -537,7 +538,7 @@ def stale_sofia_cache_files(cache_dir, selected, params, state_name='present'):
         for name in selected:
             if name not in cached:
                 continue
-            if any(cached[name].get(param) != (None if state_name == 'absent' else value) for param, value in params.items()):
+            if any(cached[name].get(param.lower()) != (None if state_name == 'absent' else value) for param, value in params.items()):
                 stale.append(path)
                 break
     return stale

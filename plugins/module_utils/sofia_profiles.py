@@ -14,9 +14,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
+import json
 import os
 import re
 import xml.parsers.expat
+
+from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
 
 DEFAULT_CONFIG_DIRS = (
     '/etc/freeswitch',
@@ -79,10 +82,11 @@ class Profile(object):
         self.params = []
 
     def effective_values(self):
-        """Param name -> value as FreeSWITCH applies it (the last occurrence wins)."""
+        """Param name (lower case) -> value as FreeSWITCH applies it: names ignore case (sofia.c compares them
+        with strcasecmp) and the last occurrence wins."""
         values = {}
         for param in self.params:
-            values[param.name] = param.value
+            values[param.name.lower()] = param.value
         return values
 
 
@@ -133,7 +137,9 @@ def parse_profiles(data, path):
     """Return the profiles defined in the bytes of one file; raise SofiaProfileError when malformed."""
     strict = bool(_XML_DECL_RE.match(data))
     offset = 0 if strict else len(_WRAPPER_OPEN)
-    parser = xml.parsers.expat.ParserCreate()
+    not_utf8 = config_file.encoding_problem(data)
+    # FreeSWITCH reads 8-bit files as they are: one byte a character, which ISO-8859-1 keeps (a declaration wins).
+    parser = xml.parsers.expat.ParserCreate('ISO-8859-1' if not_utf8 and not strict else None)
     parser.ordered_attributes = True
     stack = []
     profiles = []
@@ -181,8 +187,9 @@ def parse_profiles(data, path):
             parser.Parse(data, False)
             parser.Parse(_WRAPPER_CLOSE, True)
     except xml.parsers.expat.ExpatError as exc:
-        raise SofiaProfileError('%s: malformed XML at line %d, column %d: %s'
-                                % (path, exc.lineno, exc.offset, xml.parsers.expat.ErrorString(exc.code)))
+        raise SofiaProfileError('%s: malformed XML at line %d, column %d: %s%s'
+                                % (path, exc.lineno, exc.offset, xml.parsers.expat.ErrorString(exc.code),
+                                   ' (the file is not UTF-8: %s)' % not_utf8 if not_utf8 else ''))
     return profiles
 
 
@@ -201,16 +208,24 @@ def profile_files(config_dir):
     profiles_dir = os.path.join(config_dir, PROFILES_SUBDIR)
     if not os.path.isdir(profiles_dir):
         raise SofiaProfileError('%s has no %s/ directory' % (config_dir, PROFILES_SUBDIR))
-    return sorted(path for path in glob.glob(os.path.join(profiles_dir, '*.xml')) if os.path.isfile(path))
+    return sorted(glob.glob(os.path.join(profiles_dir, '*.xml')))
 
 
 def load_profiles(config_dir):
-    """Read and parse every profile file; return ({path: bytes}, {profile name: Profile})."""
+    """Read and parse every profile file; return ({path: bytes}, {profile name: Profile}).
+
+    A symbolic link is read through; a FIFO, device or directory named *.xml is refused (never opened).
+    """
     contents = {}
     profiles = {}
     for path in profile_files(config_dir):
-        with open(path, 'rb') as handle:
-            data = handle.read()
+        try:
+            target, exists = config_file.resolve(path)
+            data = config_file.read_bytes(target) if exists else None
+        except config_file.ConfigFileError as exc:
+            raise SofiaProfileError(str(exc))
+        if data is None:
+            continue  # removed since the directory was listed
         contents[path] = data
         for profile in parse_profiles(data, path):
             if profile.name in profiles:
@@ -254,9 +269,14 @@ def validate_params(params, state='present'):
 
 
 def validate_profile_names(names):
-    """Check requested profile names; return them as a list (['all'] means every profile)."""
-    if not names:
+    """Check requested profile names; return them as a list (['all'] means every profile, as None does).
+
+    An empty list is an error: a task whose list of profiles came out empty must not change every profile.
+    """
+    if names is None:
         return [ALL_PROFILES]
+    if not names:
+        raise SofiaProfileError("profiles is empty: name the profiles to change, or 'all' for every profile")
     result = []
     for name in names:
         if not isinstance(name, str) or not name or FORBIDDEN_PROFILE_RE.search(name):
@@ -385,17 +405,18 @@ def edit_profile(data, profile, params, state):
     changes = {}
     if state == 'absent':
         for name in params:
-            if name in current:
-                changes[name] = {'before': current[name], 'after': None}
-                edits.extend(_remove_edit(data, param) for param in profile.params if param.name == name)
+            if name.lower() in current:
+                changes[name] = {'before': current[name.lower()], 'after': None}
+                edits.extend(_remove_edit(data, param) for param in profile.params if param.name.lower() == name.lower())
         return edits, changes
     missing = []
     for name, value in params.items():
-        if name in current:
-            if current[name] != value:
-                last = [param for param in profile.params if param.name == name][-1]
+        if name.lower() in current:
+            if current[name.lower()] != value:
+                # The one FreeSWITCH applies, whatever the case of its name: never a second one beside it.
+                last = [param for param in profile.params if param.name.lower() == name.lower()][-1]
                 edits.append(_value_edit(last, value))
-                changes[name] = {'before': current[name], 'after': value}
+                changes[name] = {'before': current[name.lower()], 'after': value}
         else:
             missing.append((name, value))
             changes[name] = {'before': None, 'after': value}
@@ -434,8 +455,10 @@ def plan_xml_change(config_dir, profile_names, params, state='present', exclude=
     for name in selected:
         profile = profiles[name]
         current = profile.effective_values()
-        plan.current[name] = dict((param, current.get(param)) for param in params)
+        plan.current[name] = dict((param, current.get(param.lower())) for param in params)
         edits, changes = edit_profile(contents[profile.path], profile, params, state)
+        if changes:
+            _check_encoding(contents[profile.path], profile.path, params)
         if changes:
             plan.changes[name] = changes
             edits_by_file.setdefault(profile.path, []).extend(edits)
@@ -444,6 +467,20 @@ def plan_xml_change(config_dir, profile_names, params, state='present', exclude=
         _verify(contents[path], new, path, plan, params, state)
         plan.files[path] = (contents[path], new)
     return plan
+
+
+def _check_encoding(data, path, params):
+    """New text may go into an 8-bit (not UTF-8) file only when it is ASCII, the same bytes in every encoding."""
+    problem = config_file.encoding_problem(data)
+    if not problem:
+        return
+    for name, value in params.items():
+        for text in (name, value or ''):
+            try:
+                text.encode('ascii')
+            except UnicodeEncodeError:
+                raise SofiaProfileError('%s is not UTF-8 (%s): the non-ASCII value of param %s cannot be written into it '
+                                        'without mixing encodings; convert the file to UTF-8 first' % (path, problem, name))
 
 
 def _verify(old, new, path, plan, params, state):
@@ -457,9 +494,9 @@ def _verify(old, new, path, plan, params, state):
         if name in plan.changes:
             for param in params:
                 if state == 'absent':
-                    expected.pop(param, None)
+                    expected.pop(param.lower(), None)
                 else:
-                    expected[param] = params[param]
+                    expected[param.lower()] = params[param]
         if after[name] != expected:
             raise SofiaProfileError('internal error: editing %s did not give the expected params for profile %s'
                                     % (path, name))
@@ -486,3 +523,31 @@ def diff_for(current, changes):
         for name, change in changes.get(profile, {}).items():
             after[profile][name] = change['after']
     return {'before': diff_lines(before), 'after': diff_lines(after)}
+
+
+def read_owed_rescans(path):
+    """Profiles an earlier run changed without rescanning them (sofia_param's owed_rescans_file); [] when none."""
+    if not path:
+        return []
+    try:
+        target, exists = config_file.resolve(path)
+        if not exists:
+            return []
+        owed = json.loads(config_file.read_bytes(target).decode('utf-8'))
+    except (config_file.ConfigFileError, ValueError) as exc:
+        raise SofiaProfileError('cannot read the record of owed rescans %s: %s' % (path, exc))
+    if not isinstance(owed, list) or not all(isinstance(name, str) for name in owed):
+        raise SofiaProfileError('%s is not a list of profile names: remove it after rescanning the profiles' % path)
+    return sorted(set(owed))
+
+
+def record_owed_rescans(path, profiles):
+    """Write the record atomically (its directory is created)."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        try:
+            os.makedirs(directory, 0o755)
+        except OSError as exc:
+            raise config_file.ConfigFileError('cannot create %s: %s' % (directory, exc.strerror or exc))
+    target = config_file.resolve(path)[0]
+    config_file.replace_files({target: (json.dumps(sorted(set(profiles))) + '\n').encode('utf-8')}, os.replace)

@@ -30,8 +30,15 @@ description:
     fail2ban's syntax (C(600), C(10m), C(1h30m), C(1d 2h), C(-1)); C(maxretry), C(maxmatches), C(maxlines),
     C(dbmaxmatches) must be integers, C(bantime.factor) a number, C(enabled) and other boolean keys a boolean.
   - A file where the section, or a key to change, appears twice is refused with the line numbers of each copy.
-  - With O(validate=true) the resulting configuration is tested by C(fail2ban-client --test) on a copy of the
-    configuration directory before it replaces the file.
+  - With O(validate=true) (the default) the resulting configuration is tested by C(fail2ban-client --test) on a
+    copy of the configuration directory before it replaces the file.
+  - A symbolic link is followed, as ansible's file modules do - the link stays and its target is edited. A path
+    that is a directory, FIFO, device or socket is refused without being opened. The file must be UTF-8 (as
+    fail2ban reads it); a byte-order mark and CRLF line ends are kept; other encodings are refused with the
+    offending byte named.
+  - Writes go to a temporary file in the target's directory, renamed over it. A failure (read-only filesystem,
+    disk full, permission denied) ends the module with a message naming the file and the cause, and
+    RV(changed=false), the file being as it was.
 author:
   - voipguard.pbx contributors (@voipguard)
 options:
@@ -102,8 +109,11 @@ options:
         into the copy, and fail2ban reads the copy. When fail2ban rejects it the module fails with fail2ban's
         error messages and the file is not touched.
       - Not done in check mode.
+      - On by default, so that a configuration fail2ban would reject, such as a jail whose filter does not
+        exist, is never written. Needs C(fail2ban-client) on the host; set V(false) to edit a file for a
+        fail2ban that is not installed yet.
     type: bool
-    default: false
+    default: true
   config_dir:
     description:
       - fail2ban's configuration directory, used by O(validate). O(path) must be inside it.
@@ -236,6 +246,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import ValidationError
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config import (
     ConfigError,
@@ -245,22 +256,16 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config impo
 )
 
 
-def read_text(module, path):
-    """Content of the file as text, None when it does not exist."""
-    if not os.path.exists(path):
-        return None
-    if os.path.isdir(path):
-        module.fail_json(msg='%s is a directory, not a fail2ban configuration file' % path)
+def read_file(module, path):
+    """(the file to edit, its text or None when it does not exist, whether it had a UTF-8 byte-order mark)."""
     try:
-        with open(path, 'rb') as handle:
-            data = handle.read()
-    except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot read %s: %s' % (path, to_native(exc)))
-    try:
-        return data.decode('utf-8')
-    except UnicodeDecodeError as exc:
-        module.fail_json(msg='%s is not UTF-8 text as fail2ban expects: %s' % (path, to_native(exc)))
-    return None
+        target, exists = config_file.resolve(path)
+        if not exists:
+            return target, None, False
+        text, bom = config_file.decode(config_file.read_bytes(target), path)
+    except config_file.ConfigFileError as exc:
+        module.fail_json(msg=to_native(exc), changed=False)
+    return target, text, bom
 
 
 def validate_with_fail2ban(module, path, text, config_dir):
@@ -272,7 +277,9 @@ def validate_with_fail2ban(module, path, text, config_dir):
     if not os.path.isdir(config_dir):
         module.fail_json(msg='cannot validate: config_dir %s is not a directory' % config_dir)
     fail2ban_client = module.get_bin_path('fail2ban-client', required=True)
-    workdir = tempfile.mkdtemp(prefix='fail2ban_jail-', dir=module.tmpdir)
+    # Not inside config_dir: the copy would contain itself.
+    base = module.tmpdir if not os.path.abspath(module.tmpdir).startswith(config_dir + os.sep) else None
+    workdir = tempfile.mkdtemp(prefix='fail2ban_jail-', dir=base)
     try:
         copy = os.path.join(workdir, 'config')
         shutil.copytree(config_dir, copy, symlinks=True)
@@ -293,17 +300,12 @@ def validate_with_fail2ban(module, path, text, config_dir):
                          rc=rc, stdout=stdout, stderr=stderr)
 
 
-def write_atomically(module, path, text):
-    """Write through a temporary file in the same directory, then rename it over the target."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+def write_file(module, target, text, bom):
+    """Replace the file through a temporary file in its directory, renamed over it."""
     try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(to_bytes(text, errors='surrogate_or_strict'))
-    except (IOError, OSError) as exc:
-        os.unlink(tmp_path)
-        module.fail_json(msg='cannot write a temporary file in %s: %s' % (directory, to_native(exc)))
-    module.atomic_move(tmp_path, os.path.abspath(path))
+        config_file.replace_files({target: config_file.encode(text, bom)}, module.atomic_move)
+    except config_file.ConfigFileError as exc:
+        module.fail_json(msg=to_native(exc), changed=False)
 
 
 def main():
@@ -317,7 +319,7 @@ def main():
             list_mode=dict(type='str', default='exact', choices=['exact', 'add', 'remove']),
             create=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
-            validate=dict(type='bool', default=False),
+            validate=dict(type='bool', default=True),
             config_dir=dict(type='path'),
         ),
         add_file_common_args=True,
@@ -328,13 +330,13 @@ def main():
     name = params['name']
     result = dict(changed=False, section=name, changed_keys=[])
 
-    original = read_text(module, path)
+    target, original, bom = read_file(module, path)
     if original is None:
         if params['state'] == 'absent':
             module.exit_json(msg='%s does not exist, nothing to remove' % path, **result)
         if not params['create']:
             module.fail_json(msg='%s does not exist and create is false' % path, **result)
-        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        if not os.path.isdir(os.path.dirname(target)):
             module.fail_json(msg='the directory of %s does not exist' % path, **result)
 
     try:
@@ -361,12 +363,12 @@ def main():
         if params['validate']:
             validate_with_fail2ban(module, path, edit.text, params['config_dir'] or default_config_dir(path))
         if params['backup'] and original is not None:
-            result['backup_file'] = module.backup_local(path)
-        write_atomically(module, path, edit.text)
+            result['backup_file'] = module.backup_local(target)
+        write_file(module, target, edit.text, bom)
 
-    if os.path.exists(path) or not module.check_mode:
+    if os.path.exists(target) or not module.check_mode:
         file_args = module.load_file_common_arguments(params)
-        file_args['path'] = path
+        file_args['path'] = target
         changed = module.set_fs_attributes_if_different(file_args, changed, diff=None)
     result['changed'] = changed
     module.exit_json(**result)

@@ -89,6 +89,7 @@ log_path:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import ValidationError
 from ansible_collections.voipguard.pbx.plugins.module_utils.fleet import (
     ban_history,
@@ -98,8 +99,11 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fleet import (
 
 
 def read_text(path):
-    with open(path, 'rb') as handle:
-        return handle.read().decode('utf-8', 'replace')
+    """A log or configuration file as text (odd bytes replaced); a FIFO or device is refused, never opened."""
+    target, exists = config_file.resolve(path)
+    if not exists:
+        raise config_file.ConfigFileError('%s does not exist' % path)
+    return config_file.read_bytes(target).decode('utf-8', 'replace')
 
 
 def main():
@@ -114,8 +118,8 @@ def main():
     log_path = module.params['log_path']
     try:
         lines = read_text(log_path).splitlines()
-    except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot read fail2ban log %s: %s' % (log_path, to_native(exc)))
+    except config_file.ConfigFileError as exc:
+        module.fail_json(msg='cannot read the fail2ban log: %s' % to_native(exc))
     try:
         history = ban_history(lines, module.params['addresses'])
     except ValidationError as exc:
@@ -123,7 +127,7 @@ def main():
     jails = sorted(set(jail for by_jail in history.values() for jail in by_jail))
     try:
         texts = [read_text(path) for path in jail_config_files(module.params['config_dir'])]
-    except (IOError, OSError) as exc:
+    except (config_file.ConfigFileError, IOError, OSError) as exc:
         module.fail_json(msg='cannot read the jail configuration: %s' % to_native(exc))
     module.exit_json(changed=False, addresses=history, filters=jail_filters(texts, jails), log_path=log_path)
 

@@ -54,7 +54,8 @@ options:
   profiles:
     description:
       - Names of the profiles to change. V(all) (the default) means every profile found.
-      - An unknown name fails the task, listing the known profiles; nothing is changed then.
+      - An unknown name fails the task, listing the known profiles; nothing is changed then. An empty list fails
+        too (a list that came out empty must not select every profile).
     type: list
     elements: str
     default: [all]
@@ -84,6 +85,14 @@ options:
       - Keep a timestamped copy of each profile file before changing it. XML backend only.
     type: bool
     default: false
+  owed_rescans_file:
+    description:
+      - A file where the module records the profiles it changes, before it changes them, so that a run stopped
+        before its rescan handler ran is finished by the next one. The profiles recorded there are added to
+        RV(changed_profiles) (and make C(changed) true) until the file is removed, which the rescan handler does
+        after the rescans. The freeswitch role uses C(/var/lib/voipguard/sofia-rescans-owed.json).
+      - Default is no record.
+    type: path
   cache_dir:
     description:
       - FusionPBX's file cache directory. The files there that hold the generated sofia.conf
@@ -108,6 +117,13 @@ notes:
   - When a param appears several times in one XML profile, FreeSWITCH applies the last one; the module changes
     that one, and with O(state=absent) removes them all.
   - Files in subdirectories of C(sip_profiles/) (gateways) are not read.
+  - A profile file that is a symbolic link is read and edited through it (the link stays); a FIFO, device or
+    directory named C(*.xml) there is refused without being opened. Param names are matched ignoring case, as
+    FreeSWITCH does, so an existing C(Log-Auth-Failures) is changed, never doubled.
+  - Files are UTF-8 or, as FreeSWITCH also reads them, 8-bit (Latin-1); an 8-bit file is kept as it is and only
+    ASCII values are written into it (otherwise the module fails naming the encoding).
+  - Several changed files are written in two phases, every temporary file first, then the renames, so a full
+    disk or a read-only filesystem changes none of them; the message names the file and the cause.
 seealso:
   - name: FreeSWITCH Sofia SIP stack
     description: The Sofia profile params and what they do.
@@ -162,11 +178,19 @@ backend:
   type: str
   sample: xml
 changed_profiles:
-  description: Names of the profiles whose params changed (or would change in check mode), sorted; rescan these.
+  description:
+    - Names of the profiles whose params changed (or would change in check mode), sorted; rescan these.
+    - Also the profiles of RV(owed_rescans).
   returned: always
   type: list
   elements: str
   sample: [external, internal]
+owed_rescans:
+  description: Profiles an earlier run changed and recorded in O(owed_rescans_file) that were not rescanned since.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 profiles:
   description:
     - For each changed profile, each changed param with its value before and after.
@@ -220,11 +244,11 @@ cache_cleared:
 
 import os
 import socket
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
 from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
 from ansible_collections.voipguard.pbx.plugins.module_utils import sofia_profiles
 
@@ -246,17 +270,23 @@ def diff_result(current, changes, where):
     return diff
 
 
-def write_file(module, path, data):
-    """Write data to path atomically: a temporary file in the same directory, then atomic_move."""
-    directory = os.path.dirname(path)
-    handle, temp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+def write_files(module, contents):
+    """Replace the files of {path: bytes} through their symbolic links, all temporary files first."""
     try:
-        with os.fdopen(handle, 'wb') as temp:
-            temp.write(data)
-        module.atomic_move(temp_path, path)
-    finally:
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
+        targets = dict((config_file.resolve(path)[0], data) for path, data in contents.items())
+        config_file.replace_files(targets, module.atomic_move)
+    except config_file.ConfigFileError as exc:
+        raise sofia_profiles.SofiaProfileError(str(exc))
+
+
+def owe_rescans(module, profiles):
+    """Record the profiles a rescan is owed for, before changing them (see owed_rescans_file)."""
+    path = module.params['owed_rescans_file']
+    if path and profiles and not module.check_mode:
+        try:
+            sofia_profiles.record_owed_rescans(path, profiles)
+        except config_file.ConfigFileError as exc:
+            raise sofia_profiles.SofiaProfileError(str(exc))
 
 
 def run_xml(module, params, result):
@@ -266,18 +296,17 @@ def run_xml(module, params, result):
                          % ', '.join(sofia_profiles.DEFAULT_CONFIG_DIRS))
     plan = sofia_profiles.plan_xml_change(config_dir, module.params['profiles'], params, module.params['state'],
                                           exclude=module.params['exclude_profiles'])
-    result.update(config_dir=config_dir, known_profiles=plan.known_profiles, changed_profiles=plan.changed_profiles,
-                  profiles=plan.changes, files=sorted(plan.files), changed=bool(plan.changes))
+    owed = result['owed_rescans']
+    result.update(config_dir=config_dir, known_profiles=plan.known_profiles,
+                  changed_profiles=sorted(set(plan.changed_profiles) | set(owed)),
+                  profiles=plan.changes, files=sorted(plan.files), changed=bool(plan.changes) or bool(owed))
     if module._diff:
         result['diff'] = diff_result(plan.current, plan.changes, os.path.join(config_dir, sofia_profiles.PROFILES_SUBDIR))
+    owe_rescans(module, result['changed_profiles'])
     if plan.files and not module.check_mode:
-        backups = {}
-        for path in sorted(plan.files):
-            if module.params['backup']:
-                backups[path] = module.backup_local(path)
-            write_file(module, path, plan.files[path][1])
         if module.params['backup']:
-            result['backup_files'] = backups
+            result['backup_files'] = dict((path, module.backup_local(path)) for path in sorted(plan.files))
+        write_files(module, dict((path, new) for path, (_old, new) in plan.files.items()))
 
 
 def clear_memcache(module, result):
@@ -303,9 +332,15 @@ def run_fusionpbx(module, params, result):
     # FusionPBX keeps logfile.conf.xml and the rest on disk: report the directory for the role.
     result.update(config_dir=module.params['config_dir'] or sofia_profiles.detect_config_dir(),
                   database=psql.connection.describe(), cache_cleared=[])
-    plan = fusionpbx_db.retry_on_conflict(lambda: fusionpbx_db.change_params(
-        psql, params, module.params['profiles'], module.params['exclude_profiles'], module.params['state'],
-        check_mode=module.check_mode, hostname=socket.gethostname()))
+
+    def change(check_mode):
+        return fusionpbx_db.retry_on_conflict(lambda: fusionpbx_db.change_params(
+            psql, params, module.params['profiles'], module.params['exclude_profiles'], module.params['state'],
+            check_mode=check_mode, hostname=socket.gethostname()))
+    if module.params['owed_rescans_file'] and not module.check_mode:
+        # The rescans are recorded before the database changes (a prediction, then the change itself).
+        owe_rescans(module, sorted(set(change(True).changed_profiles) | set(result['owed_rescans'])))
+    plan = change(module.check_mode)
     if memcache:
         if plan.changes:
             clear_memcache(module, result)
@@ -317,8 +352,10 @@ def run_fusionpbx(module, params, result):
             cache_dir, plan.selected, params, module.params['state'])
         result['cache_cleared'].extend(fusionpbx_db.clear_sofia_cache(cache_dir, module.check_mode, stale))
     changed_profiles = plan.changed_profiles or (sorted(plan.selected) if stale else [])
-    result.update(known_profiles=plan.state.names(), changed_profiles=changed_profiles, profiles=plan.changes,
-                  changed=bool(plan.changes) or bool(result['cache_cleared']))
+    owed = result['owed_rescans']
+    result.update(known_profiles=plan.state.names(), changed_profiles=sorted(set(changed_profiles) | set(owed)),
+                  profiles=plan.changes, changed=bool(plan.changes) or bool(result['cache_cleared']) or bool(owed))
+    owe_rescans(module, result['changed_profiles'])
     if module._diff:
         result['diff'] = diff_result(plan.current, plan.changes, 'FusionPBX %s' % psql.connection.describe())
 
@@ -334,12 +371,14 @@ def main():
             config_dir=dict(type='path'),
             backup=dict(type='bool', default=False),
             cache_dir=dict(type='path'),
+            owed_rescans_file=dict(type='path'),
             **fusionpbx_db.DATABASE_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )
-    result = dict(changed=False, changed_profiles=[], profiles={}, known_profiles=[])
+    result = dict(changed=False, changed_profiles=[], profiles={}, known_profiles=[], owed_rescans=[])
     try:
+        result['owed_rescans'] = sofia_profiles.read_owed_rescans(module.params['owed_rescans_file'])
         params = sofia_profiles.validate_params(module.params['params'], module.params['state'])
         backend = choose_backend(module)
         result['backend'] = backend

@@ -27,6 +27,11 @@ def run(tmp_path):
     return _run
 
 
+# A lone jail.local, without the rest of a fail2ban configuration around it, cannot be tested by fail2ban:
+# the editing tests switch the (default) validation off.
+NO_FAIL2BAN = dict(validate=False)
+
+
 @pytest.fixture
 def jail_local(tmp_path, fixture_text):
     path = tmp_path / 'jail.local'
@@ -36,7 +41,7 @@ def jail_local(tmp_path, fixture_text):
 
 def test_check_mode_predicts_and_leaves_file_untouched(run, jail_local):
     before = jail_local.read_bytes()
-    result = run(dict(path=str(jail_local), name='freeswitch', settings={'bantime': '1h', 'maxretry': 3}),
+    result = run(dict(path=str(jail_local), name='freeswitch', settings={'bantime': '1h', 'maxretry': 3}, **NO_FAIL2BAN),
                  check_mode=True, diff=True)
     assert result['changed'] is True
     assert result['changed_keys'] == ['bantime', 'maxretry']
@@ -45,14 +50,14 @@ def test_check_mode_predicts_and_leaves_file_untouched(run, jail_local):
     assert result['diff']['before'] == before.decode('utf-8')
     assert 'bantime  = 1h\n' in result['diff']['after']
     assert result['diff']['before_header'] == result['diff']['after_header'] == str(jail_local)
-    real = run(dict(path=str(jail_local), name='freeswitch', settings={'bantime': '1h', 'maxretry': 3}))
+    real = run(dict(path=str(jail_local), name='freeswitch', settings={'bantime': '1h', 'maxretry': 3}, **NO_FAIL2BAN))
     assert real['changed'] is True
     assert jail_local.read_text() == result['diff']['after']
 
 
 def test_second_run_is_not_changed(run, jail_local):
     args = dict(path=str(jail_local), name='DEFAULT', list_mode='add',
-                settings={'ignoreip': ['203.0.113.9', '192.0.2.10'], 'findtime': '15m'})
+                settings={'ignoreip': ['203.0.113.9', '192.0.2.10'], 'findtime': '15m'}, **NO_FAIL2BAN)
     first = run(args)
     assert first['changed'] is True
     assert first['changed_keys'] == ['ignoreip', 'findtime']
@@ -66,7 +71,7 @@ def test_second_run_is_not_changed(run, jail_local):
 
 def test_backup_file_created_with_old_content(run, jail_local):
     before = jail_local.read_bytes()
-    result = run(dict(path=str(jail_local), name='nginx-dos', state='absent', backup=True))
+    result = run(dict(path=str(jail_local), name='nginx-dos', state='absent', backup=True, **NO_FAIL2BAN))
     assert result['changed'] is True
     backup = result['backup_file']
     assert os.path.dirname(backup) == str(jail_local.parent)
@@ -131,11 +136,11 @@ def test_validate_accepts_good_change(run, fail2ban_config_dir, tmp_path):
     assert '[freeswitch]' in path.read_text()
 
 
-def test_validate_rejects_bad_change_and_leaves_file(run, fail2ban_config_dir, tmp_path):
+def test_validate_by_default_rejects_bad_change_and_leaves_file(run, fail2ban_config_dir, tmp_path):
     path = fail2ban_config_dir / 'jail.d' / 'voip.local'
     path.write_text('# managed by voipguard.pbx\n')
     before = path.read_bytes()
-    result = run(dict(path=str(path), name='voip-scanners', validate=True, settings={
+    result = run(dict(path=str(path), name='voip-scanners', settings={
         'enabled': True, 'filter': 'no-such-filter', 'backend': 'polling', 'logpath': str(tmp_path / 'pbx.log')}))
     assert result['failed'], result
     assert 'fail2ban rejected' in result['msg']
@@ -150,3 +155,86 @@ def test_validate_path_outside_config_dir_fails(run, fail2ban_config_dir, tmp_pa
                       settings={'enabled': False}))
     assert result['failed'] and 'not inside config_dir' in result['msg']
     assert not path.exists()
+
+
+# ---------------------------------------------------------------- links, special files, encodings, write failures
+def test_a_symlink_is_followed_and_stays_a_link(run, tmp_path, jail_local):
+    checkout = tmp_path / 'git-checkout'
+    checkout.mkdir()
+    target = checkout / 'jail.local'
+    jail_local.rename(target)
+    link = tmp_path / 'jail.local'
+    link.symlink_to(target)
+    result = run(dict(path=str(link), name='freeswitch', settings={'maxretry': 3}, **NO_FAIL2BAN))
+    assert result['changed'] is True
+    assert link.is_symlink() and os.readlink(str(link)) == str(target)
+    assert 'maxretry = 3' in target.read_text()
+    assert sorted(os.listdir(str(checkout))) == ['jail.local'], 'no temporary file left beside the target'
+    assert run(dict(path=str(link), name='freeswitch', settings={'maxretry': 3}, **NO_FAIL2BAN))['changed'] is False
+
+
+def test_a_dangling_symlink_is_refused(run, tmp_path):
+    link = tmp_path / 'jail.local'
+    link.symlink_to(tmp_path / 'gone' / 'jail.local')
+    result = run(dict(path=str(link), name='sshd', settings={'enabled': True}, **NO_FAIL2BAN))
+    assert result['failed'] and 'symbolic link to' in result['msg'] and 'does not exist' in result['msg']
+
+
+@pytest.mark.parametrize('kind', ['fifo', 'directory', 'device'])
+def test_special_files_are_refused_without_being_opened(run, tmp_path, kind):
+    path = tmp_path / 'jail.local'
+    if kind == 'fifo':
+        os.mkfifo(str(path))  # opening it for reading would block the module forever
+        words = 'a FIFO (named pipe)'
+    elif kind == 'directory':
+        path.mkdir()
+        words = 'a directory'
+    else:
+        path.symlink_to('/dev/null')
+        words = 'a character device'
+    result = run(dict(path=str(path), name='sshd', settings={'enabled': True}, **NO_FAIL2BAN))
+    assert result['failed'] and str(path) in result['msg'] and words in result['msg'], result['msg']
+    assert result['changed'] is False
+
+
+def test_a_byte_order_mark_is_kept_and_default_found(run, tmp_path):
+    path = tmp_path / 'jail.local'
+    path.write_bytes(b'\xef\xbb\xbf[DEFAULT]\r\nbantime = 1h\r\n')
+    result = run(dict(path=str(path), name='DEFAULT', settings={'bantime': '2h'}, **NO_FAIL2BAN))
+    assert result['changed'] is True
+    assert path.read_bytes() == b'\xef\xbb\xbf[DEFAULT]\r\nbantime = 2h\r\n'
+
+
+def test_latin1_is_refused_naming_the_encoding_and_the_file_stays(run, tmp_path):
+    path = tmp_path / 'jail.local'
+    data = b'# Konfiguration f\xfcr den PBX\n[DEFAULT]\nbantime = 1h\n'
+    path.write_bytes(data)
+    result = run(dict(path=str(path), name='DEFAULT', settings={'bantime': '2h'}, **NO_FAIL2BAN))
+    assert result['failed'] and 'not UTF-8' in result['msg'] and 'Latin-1' in result['msg'] and 'line 1' in result['msg']
+    assert path.read_bytes() == data
+
+
+@pytest.mark.parametrize('failure', [(30, 'Read-only file system'), (28, 'No space left on device'),
+                                     (13, 'Permission denied')])
+def test_a_write_failure_names_the_file_and_changes_nothing(run, jail_local, monkeypatch, failure):
+    before = jail_local.read_bytes()
+
+    def failing_fsync(fd):
+        raise OSError(failure[0], failure[1])
+    monkeypatch.setattr(os, 'fsync', failing_fsync)
+    result = run(dict(path=str(jail_local), name='freeswitch', settings={'maxretry': 3}, **NO_FAIL2BAN))
+    assert result['failed'] and result['changed'] is False
+    assert result['msg'] == 'cannot write %s: %s (nothing was changed)' % (jail_local, failure[1])
+    assert jail_local.read_bytes() == before
+    assert sorted(os.listdir(str(jail_local.parent))) == ['jail.local', 'module-tmp']
+
+
+def test_a_read_only_directory_fails_cleanly(run, jail_local, monkeypatch):
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, 'Read-only file system')
+    monkeypatch.setattr(tempfile, 'mkstemp', read_only)
+    result = run(dict(path=str(jail_local), name='freeswitch', settings={'maxretry': 3}, **NO_FAIL2BAN))
+    assert result['failed'] and result['changed'] is False
+    assert 'cannot write %s: Read-only file system' % jail_local in result['msg']

@@ -68,7 +68,11 @@ def test_fail2ban_log_info(run, tmp_path):
 
 def test_fail2ban_log_info_fails_clearly(run, tmp_path):
     result = run(fail2ban_log_info, dict(addresses=['203.0.113.7'], log_path=str(tmp_path / 'missing.log')))
-    assert result['failed'] is True and 'cannot read fail2ban log' in result['msg']
+    assert result['failed'] is True and 'cannot read the fail2ban log' in result['msg'] and 'missing.log' in result['msg']
+    fifo = tmp_path / 'fifo.log'
+    os.mkfifo(str(fifo))  # opening it would block the module forever
+    result = run(fail2ban_log_info, dict(addresses=['203.0.113.7'], log_path=str(fifo)))
+    assert result['failed'] is True and 'a FIFO (named pipe), not a regular file' in result['msg']
     (tmp_path / 'f.log').write_text('')
     result = run(fail2ban_log_info, dict(addresses=['203.0.113.0/24'], log_path=str(tmp_path / 'f.log')))
     assert result['failed'] is True and 'single IPv4/IPv6 address' in result['msg']

@@ -263,3 +263,103 @@ def test_fusionpbx_memcache_keys_are_deleted_through_fs_cli(fusionpbx, tmp_path,
         '-x memcache delete pbx1.example.com:configuration:sofia.conf',
         '-x memcache delete configuration:sofia.conf:pbx1.example.com',
         '-x memcache delete configuration:sofia.conf']
+
+
+# --- links, special files, encodings, names, half-finished runs -------------------------------------------
+
+def xml_args(config_dir, **extra):
+    return dict({'params': {'log-auth-failures': True}, 'config_dir': config_dir}, **extra)
+
+
+def test_a_symlinked_profile_is_edited_through_the_link(config_dir, tmp_path):
+    checkout = tmp_path / 'git-checkout'
+    checkout.mkdir()
+    link = os.path.join(profiles_dir(config_dir), 'internal.xml')
+    shutil.move(link, str(checkout / 'internal.xml'))
+    os.symlink(str(checkout / 'internal.xml'), link)
+    outcome = run_module(xml_args(config_dir, profiles=['internal']))
+    assert not outcome.failed and outcome.result['changed_profiles'] == ['internal'], outcome.result
+    assert os.path.islink(link)
+    assert b'<param name="log-auth-failures" value="true"/>' in (checkout / 'internal.xml').read_bytes()
+    assert sorted(os.listdir(str(checkout))) == ['internal.xml']
+
+
+def test_a_fifo_among_the_profiles_is_refused_without_blocking(config_dir):
+    fifo = os.path.join(profiles_dir(config_dir), 'zz-pipe.xml')
+    before = snapshot(profiles_dir(config_dir))
+    os.mkfifo(fifo)  # (snapshot() would block on it too)
+    outcome = run_module(xml_args(config_dir))
+    assert outcome.failed and '%s is a FIFO (named pipe), not a regular file' % fifo in outcome.result['msg']
+    os.unlink(fifo)
+    assert snapshot(profiles_dir(config_dir)) == before
+
+
+def test_a_mixed_case_param_is_changed_not_doubled(config_dir):
+    path = os.path.join(profiles_dir(config_dir), 'internal.xml')
+    with open(path, 'rb') as handle:
+        data = handle.read().replace(b'name="log-auth-failures"', b'name="Log-Auth-Failures"')
+    with open(path, 'wb') as handle:
+        handle.write(data)
+    outcome = run_module(xml_args(config_dir, profiles=['internal']))
+    assert outcome.result['profiles']['internal'] == {'log-auth-failures': {'before': 'false', 'after': 'true'}}
+    with open(path, 'rb') as handle:
+        new = handle.read()
+    # The mixed-case param changed (the fixture's commented-out one aside); no lower-case one was added.
+    assert new.count(b'\n    <param name="Log-Auth-Failures" value="true"/>') == 1
+    assert b'name="log-auth-failures"' not in new
+    assert run_module(xml_args(config_dir, profiles=['internal'])).result['changed'] is False
+
+
+def test_a_latin1_profile_is_kept_for_ascii_values_and_refused_for_others(config_dir):
+    path = os.path.join(profiles_dir(config_dir), 'internal.xml')
+    with open(path, 'rb') as handle:
+        data = b'<!-- Zentrale f\xfcr M\xfcnchen -->\n' + handle.read()
+    with open(path, 'wb') as handle:
+        handle.write(data)
+    refused = run_module(dict(xml_args(config_dir, profiles=['internal']), params={'user-agent-string': 'Zentrale M\u00fcnchen'}))
+    assert refused.failed and 'is not UTF-8' in refused.result['msg'] and 'Latin-1' in refused.result['msg']
+    with open(path, 'rb') as handle:
+        assert handle.read() == data
+    outcome = run_module(xml_args(config_dir, profiles=['internal']))
+    assert not outcome.failed and outcome.result['changed'] is True, outcome.result
+    with open(path, 'rb') as handle:
+        new = handle.read()
+    assert new.startswith(b'<!-- Zentrale f\xfcr M\xfcnchen -->\n') and b'value="true"' in new
+
+
+def test_an_empty_list_of_profiles_is_an_error_not_every_profile(config_dir):
+    before = snapshot(profiles_dir(config_dir))
+    outcome = run_module(xml_args(config_dir, profiles=[]))
+    assert outcome.failed and 'profiles is empty' in outcome.result['msg']
+    assert snapshot(profiles_dir(config_dir)) == before
+
+
+def test_disk_full_while_writing_several_profiles_changes_none(config_dir, monkeypatch):
+    before = snapshot(profiles_dir(config_dir))
+    real_fsync, calls = os.fsync, []
+
+    def fsync_fails_on_the_third(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(28, 'No space left on device')
+        real_fsync(fd)
+    monkeypatch.setattr(os, 'fsync', fsync_fails_on_the_third)
+    outcome = run_module(xml_args(config_dir))
+    assert outcome.failed and 'No space left on device (nothing was changed)' in outcome.result['msg']
+    assert snapshot(profiles_dir(config_dir)) == before, 'some profiles were changed and others not'
+
+
+def test_rescans_owed_by_an_interrupted_run_are_reported_until_the_record_goes(config_dir, tmp_path):
+    record = str(tmp_path / 'state' / 'sofia-rescans-owed.json')
+    first = run_module(xml_args(config_dir, owed_rescans_file=record, profiles=['internal', 'external']))
+    assert first.result['changed_profiles'] == ['external', 'internal']
+    # The run stopped before its rescan handler: the record stays, the next run owes the rescans.
+    second = run_module(xml_args(config_dir, owed_rescans_file=record))
+    assert second.result['changed'] is True and second.result['owed_rescans'] == ['external', 'internal']
+    assert second.result['changed_profiles'] == ['external', 'external-ipv6', 'internal', 'internal-ipv6']
+    # The handler rescanned them and removed the record: nothing is owed any more.
+    os.unlink(record)
+    third = run_module(xml_args(config_dir, owed_rescans_file=record))
+    assert third.result['changed'] is False and third.result['changed_profiles'] == []
+    check = run_module(xml_args(config_dir, owed_rescans_file=record), check_mode=True)
+    assert check.result['changed'] is False and not os.path.exists(record)
