@@ -9,6 +9,7 @@ change is still registered.
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -46,6 +47,18 @@ def test_freeswitch_reloaded_not_restarted(host):
     for profile in PROFILES:
         assert tb.sofia_profile_running(host, profile), profile
         assert len(tb.log_lines_containing(host, " Started Profile %s [" % profile)) == 1, profile
+
+
+def test_warning_lines_reach_the_log_again(host):
+    """side_effect.yml wrote the core loglevel as '3' and a map "all" without warning, in forms FreeSWITCH accepts,
+    and made the running FreeSWITCH log that way: converge changed both files and applied them without a restart."""
+    conf = tb.freeswitch_paths(host)["conf"]
+    assert "<param value='warning' name='loglevel'/>" in host.file(conf + "/autoload_configs/switch.conf.xml").content_string
+    assert "value='console,debug,info,notice,err,crit,alert,warning' name='all'" in \
+        host.file(conf + "/autoload_configs/logfile.conf.xml").content_string
+    marker = "voipguard-warning-marker-%d" % time.time_ns()
+    tb.fs_cli(host, "log WARNING %s" % marker)
+    tb.wait_for(lambda: tb.log_lines_containing(host, marker), what="a WARNING line in FreeSWITCH's log")
 
 
 def test_phone_registered_before_the_change_still_registered(host):

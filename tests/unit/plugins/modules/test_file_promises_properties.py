@@ -3,13 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Property tests of the modules' file promises, on generated file trees (hypothesis).
 
-Each example builds a jail.local (or a set of Sofia profiles) as a regular file, a symbolic link to one (kept
-elsewhere, as a git checkout would), a dangling link, a FIFO or a directory; in UTF-8, UTF-8 with a byte-order
+Each example builds a jail.local (or a set of Sofia profiles) as a regular file (of one of three modes), a
+symbolic link to one (kept elsewhere, as a git checkout would), a dangling link, a FIFO or a directory; in UTF-8, UTF-8 with a byte-order
 mark, with CRLF line ends, or in Latin-1; and makes the write fail or not (read-only filesystem, disk full,
 permission denied), at the temporary file or while flushing it. Whatever the mix:
 - refused or failed: every file is byte-identical, nothing is left beside it, changed is false;
-- done: the edit is there, links are still links, nothing else changed in the bytes kept, and a second run
-  changes nothing (idempotent).
+- done: the edit is there, links are still links, the file keeps its mode, nothing else changed in the bytes
+  kept, and a second run changes nothing (idempotent).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -111,13 +111,15 @@ JAIL_LOCAL = '[DEFAULT]\nbantime = 1h\n\n[sshd]\nenabled = true\n'
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(KINDS), encoding=st.sampled_from(ENCODINGS), failure=st.sampled_from(FAILURES),
-       maxretry=st.integers(min_value=1, max_value=99))
-def test_fail2ban_jail_keeps_its_promises(kind, encoding, failure, maxretry):
+       maxretry=st.integers(min_value=1, max_value=99), mode=st.sampled_from((0o600, 0o640, 0o644)))
+def test_fail2ban_jail_keeps_its_promises(kind, encoding, failure, maxretry, mode):
     root = tempfile.mkdtemp(prefix='f2b-prop-')
     try:
         module_tmp = os.path.join(root, 'module-tmp')
         os.mkdir(module_tmp)
         path, holder = make_tree(root, 'jail.local', kind, encoded(JAIL_LOCAL, encoding))
+        if holder:
+            os.chmod(holder, mode)
         before = listing(root)
         args = dict(path=path, name='sshd', settings={'maxretry': maxretry}, validate=False)
         with InjectedFailure(failure):
@@ -136,6 +138,7 @@ def test_fail2ban_jail_keeps_its_promises(kind, encoding, failure, maxretry):
         assert ('maxretry = %d%s' % (maxretry, newline)).encode() in data
         assert data.startswith(b'\xef\xbb\xbf[DEFAULT]') == (encoding == 'utf-8-bom')
         assert os.path.islink(path) == (kind == 'symlink')
+        assert stat.S_IMODE(os.stat(holder).st_mode) == mode, 'the file lost its mode'
         assert set(after) == set(before), 'a temporary file was left, or a file replaced the link'
         again = run_module(fail2ban_jail, args, tmpdir=module_tmp).result
         assert again['changed'] is False and listing(root) == after
