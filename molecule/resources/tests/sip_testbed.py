@@ -296,13 +296,6 @@ def ignore_list(pbx, jail):
     return re.findall(r"^[|`]- (\S+)$", out, re.M)
 
 
-def banned_anywhere(pbx, address):
-    """Jails whose ban list holds `address` now."""
-    out = pbx.check_output("fail2ban-client status")
-    jails = [name.strip() for name in re.search(r"Jail list:\s*(.*)$", out, re.M).group(1).split(",") if name.strip()]
-    return [jail for jail in jails if address in jail_status(pbx, jail)["banned"]]
-
-
 def process_usage(pbx, unit):
     """(CPU seconds used so far, resident memory in kB) of the main process of systemd `unit` on `pbx`."""
     pid = int(pbx.check_output("systemctl show --property MainPID --value %s" % _quote(unit)))

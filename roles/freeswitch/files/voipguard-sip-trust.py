@@ -22,6 +22,9 @@ reloaded the jail, every entry in it now is the configuration's, and the trusted
 The service only removes entries it added itself, and lifts bans that its jails hold on trusted addresses
 (a ban made in the moment after a reload). What it trusts, and why, is written to ``state_file``.
 
+Standalone on purpose: it runs on the PBX under fail2ban's Python, where the collection's module_utils are not
+installed, so the few helpers it shares in spirit with them (address canonical forms, atomic JSON writes) are its own.
+
 Usage: <fail2ban's python> /usr/local/lib/voipguard/voipguard-sip-trust.py --config /etc/voipguard/sip-trust.json [--once]
 Run with the Python that runs fail2ban (its client library is imported); the unit names it.
 """
@@ -423,8 +426,8 @@ class Service:
         self.dns = {}
         self.jail_status = {}
         self.unbanned = []
-        self.entries, refused = trusted_entries(self.history, [], self.gateways, self.acls, self.clock(),
-                                                config["broadest_network"])
+        self.entries, _refused = trusted_entries(self.history, [], self.gateways, self.acls, self.clock(),
+                                                 config["broadest_network"])
         self.lock = threading.Lock()
 
     # -- FreeSWITCH (the refresh thread)
