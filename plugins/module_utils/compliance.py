@@ -35,6 +35,9 @@ CHECK_EVENT_GUARD = 'event_guard whitelist'
 CHECK_SIP_TRUST = 'SIP trust'
 # The trust state is written at every refresh: older than this many refresh intervals, the service stopped.
 SIP_TRUST_STALE_INTERVALS = 3
+CHECK_BLOCKLIST = 'blocklist'
+# An imported list older than this many refresh intervals means its source has failed for a while.
+BLOCKLIST_STALE_INTERVALS = 3
 
 
 def _check(name, status, message):
@@ -215,6 +218,41 @@ def check_sip_trust(info, jails):
         '; %d not trusted (fail2ban_info sip_trust.skipped)' % skipped if skipped else ''))
 
 
+def check_blocklist(info, policy):
+    """voipguard-blocklist holds its lists in nftables, and every configured source imports.
+    policy: {'enabled': bool, 'sources': [names], 'refresh_seconds': int}, None when the policy has none."""
+    if not policy or not policy.get('enabled'):
+        return _check(CHECK_BLOCKLIST, SKIPPED, 'policy runs no blocklist on this host (switched off, or not Linux '
+                      'with systemd)')
+    blocklist = (info or {}).get('blocklist') if isinstance(info, dict) else None
+    if not blocklist:
+        return _check(CHECK_BLOCKLIST, FAILED, 'voipguard-blocklist is not installed: run the fail2ban role')
+    if blocklist.get('error'):
+        return _check(CHECK_BLOCKLIST, FAILED, blocklist['error'])
+    problems = list(blocklist.get('drift') or [])
+    lists = blocklist.get('lists') or {}
+    limit = BLOCKLIST_STALE_INTERVALS * max(int(policy.get('refresh_seconds') or 0), 1)
+    for name in policy.get('sources') or []:
+        item = lists.get(name)
+        if not item or not item.get('last_success'):
+            problems.append('source %s has never been imported%s' % (
+                name, ': %s' % item['last_error'] if item and item.get('last_error') else ''))
+        elif item.get('last_error'):
+            problems.append('source %s: %s (the list of %ds ago stays in force)' % (name, item['last_error'], item['age']))
+        elif (item.get('age') or 0) > limit:
+            problems.append('source %s was last imported %ds ago (every %ss): is the refresh timer running?'
+                            % (name, item['age'], policy.get('refresh_seconds')))
+    extra = sorted(name for name, item in lists.items()
+                   if item.get('kind') == 'import' and name not in (policy.get('sources') or []))
+    if extra:
+        problems.append('imported lists the policy does not name: %s' % ', '.join(extra))
+    if problems:
+        return _check(CHECK_BLOCKLIST, FAILED, ' | '.join(problems))
+    return _check(CHECK_BLOCKLIST, PASSED, '%d entries in nftables (%s)' % (
+        blocklist.get('entries', 0), ', '.join('%s %d' % (name, item.get('entries', 0)) for name, item in sorted(lists.items()))
+        or 'no list yet'))
+
+
 def evaluate_host(facts, policy):
     """{'compliant': bool, 'checks': [...]} for one host. facts None means the host gave no facts."""
     if not facts:
@@ -229,6 +267,7 @@ def evaluate_host(facts, policy):
     checks.append(check_filter(facts.get('freeswitch_log')))
     checks.append(check_event_guard(facts.get('event_guard')))
     checks.append(check_sip_trust(info, policy.get('sip_trust_jails')))
+    checks.append(check_blocklist(info, policy.get('blocklist')))
     return dict(compliant=all(check['status'] != FAILED for check in checks), checks=checks)
 
 

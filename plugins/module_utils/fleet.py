@@ -284,6 +284,11 @@ def unban_findings(info, history, addresses):
             events = log.get(address, {}).get(jail)
             findings.append(dict(address=address, jail=jail, filter=filters.get(jail), history=events,
                                  origin=ban_origin(events, filters.get(jail))))
+        # voipguard-blocklist (fail2ban_info's blocklist, looked up for these addresses): a list, not a jail.
+        blocked = (((info or {}).get('blocklist') or {}).get('addresses') or {}).get(address, {})
+        for found in blocked.get('blocked_by') or []:
+            findings.append(dict(address=address, jail=None, blocklist=found['list'], filter=None, history=None,
+                                 origin='blocklist %s (entry %s)' % (found['list'], found['entry'])))
     return findings
 
 
@@ -295,7 +300,7 @@ def unban_report(findings_by_host, addresses):
         for host in sorted(findings_by_host):
             for finding in findings_by_host[host] or []:
                 if finding['address'] == address:
-                    where.append(dict(host=host, jail=finding['jail'], filter=finding['filter'],
-                                      origin=finding['origin'], history=finding['history']))
+                    where.append(dict(host=host, jail=finding['jail'], blocklist=finding.get('blocklist'),
+                                      filter=finding['filter'], origin=finding['origin'], history=finding['history']))
         report[address] = dict(banned_on=where, hosts=sorted(set(item['host'] for item in where)))
     return report

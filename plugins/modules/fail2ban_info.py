@@ -54,10 +54,27 @@ options:
         (registrations, gateways, ACL networks) in the SIP jails' ignore list. Returned as RV(sip_trust).
     type: path
     default: /var/lib/voipguard/sip-trust.json
+  blocklist_addresses:
+    description:
+      - Addresses to look up in the blocklists; RV(blocklist.addresses) says for each which lists block it.
+    type: list
+    elements: str
+    default: []
+  blocklist_program:
+    description:
+      - voipguard-blocklist, the fail2ban role's blocklist program. Its lists and the nftables table it loads are
+        returned as RV(blocklist).
+    type: path
+    default: /usr/local/sbin/voipguard-blocklist
+  blocklist_config:
+    description: The blocklist program's configuration.
+    type: path
+    default: /etc/voipguard/blocklist.json
 notes:
   - Needs root (or access to fail2ban's socket), so use O(ignore:become=true).
 seealso:
   - module: voipguard.pbx.fail2ban_ban
+  - module: voipguard.pbx.blocklist
 '''
 
 EXAMPLES = r'''
@@ -297,17 +314,67 @@ sip_trust:
     jails: {voipguard-freeswitch: synced}
     owned: {voipguard-freeswitch: ["100::5e7f:7275:7374", 198.51.100.20, 203.0.113.0/28]}
     unbanned: []
+blocklist:
+  description:
+    - The blocklists beside fail2ban's bans (voipguard-blocklist), V(null) when the program is not installed.
+    - Never fails the module; a program that cannot answer gives RV(blocklist.error).
+  returned: always
+  type: dict
+  contains:
+    error:
+      description: Why the program could not answer; absent otherwise.
+      type: str
+    entries:
+      description: Entries of every list together.
+      type: int
+    lists:
+      description:
+        - By list, C(kind) (C(import) or C(managed)), C(entries), C(networks), C(updated), C(origin), and for imports
+          C(last_attempt), C(last_success) and C(last_error) (a failed import keeps the last good list).
+      type: dict
+    kernel:
+      description:
+        - The table as loaded, C(loaded), C(sets) (elements by set) and C(packets) (dropped or accepted, by set).
+      type: dict
+    drift:
+      description: How the table differs from the lists (empty when it holds them).
+      type: list
+      elements: str
+    addresses:
+      description:
+        - For each of O(blocklist_addresses), C(blocked_by) (list, entry, expiry), C(whitelisted) and C(lifted_until).
+      type: dict
+  sample:
+    entries: 2
+    lists:
+      fleet: {kind: managed, entries: 1, networks: 0, updated: 1796035000, origin: null}
+      voipbl: {kind: import, entries: 1, networks: 1, updated: 1796035000, origin: "https://lists.example/voip.txt",
+               last_attempt: 1796035000, last_success: 1796035000, last_error: null}
+    kernel: {loaded: true, sets: {allow4: 3, fleet-a4: 1, voipbl-n4: 1}, packets: {fleet-a4: 12}}
+    drift: []
 '''
 
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.voipguard.pbx.plugins.module_utils import blocklist
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client import (
     Fail2banError,
     client_for_module,
     gather_info,
 )
 from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import DEFAULT_STATE_PATH, read_state
+
+
+def blocklist_state(module):
+    params = module.params
+    if not blocklist.installed(params['blocklist_program'], params['blocklist_config']):
+        return None
+    try:
+        return blocklist.status(module.run_command, params['blocklist_program'], params['blocklist_config'],
+                                params['blocklist_addresses'])
+    except blocklist.BlocklistError as exc:
+        return {'error': str(exc)}
 
 
 def main():
@@ -318,6 +385,9 @@ def main():
             include_settings=dict(type='bool', default=True),
             socket=dict(type='path'),
             sip_trust_state=dict(type='path', default=DEFAULT_STATE_PATH),
+            blocklist_addresses=dict(type='list', elements='str', default=[]),
+            blocklist_program=dict(type='path', default=blocklist.DEFAULT_PROGRAM),
+            blocklist_config=dict(type='path', default=blocklist.DEFAULT_CONFIG),
         ),
         supports_check_mode=True,
     )
@@ -325,6 +395,7 @@ def main():
     if binary is None:
         module.exit_json(changed=False, running=False, reason='fail2ban-client is not installed (not found on PATH)',
                          version=None, jails={}, jail_names=[], missing_jails=[], sip_trust=None,
+                         blocklist=blocklist_state(module),
                          totals=dict(currently_failed=0, total_failed=0, currently_banned=0, total_banned=0))
 
     client = client_for_module(module, binary)
@@ -333,6 +404,7 @@ def main():
                            include_settings=module.params['include_settings'])
         # Read after the jails: an entry the service adds meanwhile is already named in the state.
         info['sip_trust'] = read_state(module.params['sip_trust_state'], time.time())
+        info['blocklist'] = blocklist_state(module)
     except Fail2banError as exc:
         module.fail_json(msg=exc.message, **exc.details())
     module.exit_json(changed=False, **info)

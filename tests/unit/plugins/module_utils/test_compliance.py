@@ -56,7 +56,8 @@ def test_compliant_host_passes_every_check():
     assert statuses(result) == {
         'fail2ban running': 'passed', 'jail voipguard-freeswitch': 'passed', 'jail sshd': 'passed',
         'whitelist': 'passed', 'log-auth-failures': 'passed', 'WARNING reaches the log': 'passed',
-        'filter matches the log format': 'passed', 'event_guard whitelist': 'skipped', 'SIP trust': 'skipped'}
+        'filter matches the log format': 'passed', 'event_guard whitelist': 'skipped', 'SIP trust': 'skipped',
+        'blocklist': 'skipped'}
 
 
 def test_fail2ban_down_fails_running_jails_and_whitelist():
@@ -128,7 +129,7 @@ def test_report_summary_junit_for_a_fleet():
     assert lines[-1] == '3 host(s): 1 compliant, 2 drifting (pbx2, pbx3)'
 
     root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
-    assert root.tag == 'testsuites' and root.get('tests') == '19' and root.get('failures') == '2'
+    assert root.tag == 'testsuites' and root.get('tests') == '21' and root.get('failures') == '2'
     suites = dict((suite.get('name'), suite) for suite in root.iter('testsuite'))
     assert suites['pbx1'].get('failures') == '0' and suites['pbx1'].get('timestamp') == '2026-01-05T10:00:00+00:00'
     failure = suites['pbx2'].find("testcase[@name='whitelist']/failure")
@@ -235,3 +236,44 @@ def test_an_unreadable_trust_state_fails_the_check_with_its_reason():
     result = compliance.evaluate_host(trusting_host(error='cannot read the trust state /x: boom'),
                                       dict(POLICY, sip_trust_jails=['voipguard-freeswitch']))
     assert messages(result)[compliance.CHECK_SIP_TRUST] == 'cannot read the trust state /x: boom'
+
+
+BLOCKLIST_POLICY = dict(enabled=True, sources=['voipbl'], refresh_seconds=3600)
+
+
+def blocklist_state(**changes):
+    state = dict(entries=3, drift=[], lists={
+        'fleet': dict(kind='managed', entries=2, age=None, last_success=None, last_error=None),
+        'voipbl': dict(kind='import', entries=1, age=60, last_success=1796035000, last_error=None)})
+    state.update(changes)
+    return dict(running=True, blocklist=state)
+
+
+def test_blocklist_in_force_passes_with_its_counts():
+    check = compliance.check_blocklist(blocklist_state(), BLOCKLIST_POLICY)
+    assert (check['status'], check['message']) == ('passed', '3 entries in nftables (fleet 2, voipbl 1)')
+
+
+def test_blocklist_drift_and_failing_sources_fail_with_the_reason():
+    flushed = compliance.check_blocklist(blocklist_state(drift=['table inet voipguard-blocklist is not loaded']),
+                                         BLOCKLIST_POLICY)
+    assert (flushed['status'], flushed['message']) == ('failed', 'table inet voipguard-blocklist is not loaded')
+    state = blocklist_state()
+    state['blocklist']['lists']['voipbl'].update(last_error='voipbl: download of http://x failed: timed out', age=7200)
+    assert 'voipbl: download of http://x failed: timed out (the list of 7200s ago stays in force)' in \
+        compliance.check_blocklist(state, BLOCKLIST_POLICY)['message']
+    state = blocklist_state()
+    state['blocklist']['lists']['voipbl'].update(age=3 * 3600 + 1)
+    assert 'was last imported 10801s ago (every 3600s)' in compliance.check_blocklist(state, BLOCKLIST_POLICY)['message']
+    never = compliance.check_blocklist(blocklist_state(lists={}), BLOCKLIST_POLICY)
+    assert never['message'] == 'source voipbl has never been imported'
+    stray = compliance.check_blocklist(blocklist_state(), dict(BLOCKLIST_POLICY, sources=[]))
+    assert stray['message'] == 'imported lists the policy does not name: voipbl'
+
+
+def test_blocklist_missing_or_broken_fails_and_a_policy_without_one_skips():
+    assert compliance.check_blocklist(dict(running=True, blocklist=None), BLOCKLIST_POLICY)['status'] == 'failed'
+    assert compliance.check_blocklist(dict(running=True, blocklist=dict(error='nft: Operation not permitted')),
+                                      BLOCKLIST_POLICY)['message'] == 'nft: Operation not permitted'
+    assert compliance.check_blocklist(blocklist_state(), dict(enabled=False))['status'] == 'skipped'
+    assert compliance.check_blocklist(blocklist_state(), None)['status'] == 'skipped'

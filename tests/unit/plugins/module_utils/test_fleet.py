@@ -224,3 +224,16 @@ def test_unban_findings_and_report():
     report = fleet.unban_report(dict(a=host_a, b=[]), ['203.0.113.7', '198.51.100.1'])
     assert report['203.0.113.7']['hosts'] == ['a']
     assert report['198.51.100.1'] == dict(banned_on=[], hosts=[])
+
+
+def test_unban_findings_include_the_blocklists_that_block_an_address():
+    host = info(**{'voipguard-freeswitch': ['203.0.113.7']})
+    host['blocklist'] = dict(addresses={'203.0.113.7': dict(blocked_by=[
+        dict(list='fleet', entry='203.0.113.7', expires=1796038600),
+        dict(list='voipbl', entry='203.0.113.0/24', expires=None)])})
+    findings = fleet.unban_findings(host, {}, ['203.0.113.7'])
+    assert [(item['jail'], item.get('blocklist'), item['origin']) for item in findings][1:] == [
+        (None, 'fleet', 'blocklist fleet (entry 203.0.113.7)'), (None, 'voipbl', 'blocklist voipbl (entry 203.0.113.0/24)')]
+    assert findings[0]['jail'] == 'voipguard-freeswitch'
+    report = fleet.unban_report(dict(a=findings), ['203.0.113.7'])
+    assert [item['blocklist'] for item in report['203.0.113.7']['banned_on']] == [None, 'fleet', 'voipbl']

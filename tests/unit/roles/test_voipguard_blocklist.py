@@ -1,0 +1,355 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""voipguard-blocklist (roles/fail2ban/files/voipguard-blocklist.py): parsing, the whitelist and breadth
+refusals, atomic lists, lifts, and the table it loads, in a network namespace of its own with the real nft
+(root only; skipped elsewhere unless VOIPGUARD_REQUIRE_FAIL2BAN is set)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from role_files import load_role_program, role_file  # noqa: E402  (this folder is put on the path just above)
+
+blocklist = load_role_program('fail2ban', 'voipguard-blocklist.py', 'voipguard_blocklist')
+PROGRAM = role_file('fail2ban', 'voipguard-blocklist.py')
+NOW = 1796035000.0
+
+
+# --- parsing ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('text, canonical', [
+    ('192.0.2.7', '192.0.2.7'),
+    (' 198.51.100.0/24 ', '198.51.100.0/24'),
+    ('203.0.113.9/32', '203.0.113.9'),
+    ('2001:DB8:0:0::1', '2001:db8::1'),
+    ('2001:db8::/32', '2001:db8::/32'),
+])
+def test_entries_get_one_canonical_form(text, canonical):
+    assert blocklist.parse_entry(text) == canonical
+
+
+@pytest.mark.parametrize('text', ['192.0.2.256', '010.0.0.1', '198.51.100.7/24', 'example.com', '1.2.3', '2001:db8::/129', ''])
+def test_what_is_not_exactly_an_address_or_network_is_refused(text):
+    with pytest.raises(ValueError):
+        blocklist.parse_entry(text)
+
+
+def test_plain_blocklist_format_with_comments():
+    text = '# VoIP blocklist\n192.0.2.7\n198.51.100.0/24 ; SBL123\n\n  203.0.113.9  # scanner\n2001:db8::1\n'
+    assert blocklist.parse_lines(text) == (['192.0.2.7', '198.51.100.0/24', '203.0.113.9', '2001:db8::1'], [])
+
+
+def test_invalid_lines_are_named_with_their_numbers():
+    entries, invalid = blocklist.parse_lines('192.0.2.7\n<html>\n300.1.1.1\n')
+    assert entries == ['192.0.2.7']
+    assert invalid == ["line 2: '<html>'", "line 3: '300.1.1.1'"]
+
+
+def test_ignoreip_is_read_from_the_default_section_with_continuation_lines(tmp_path):
+    jail_local = tmp_path / 'jail.local'
+    jail_local.write_text('[DEFAULT]\nbantime = 1h\nignoreip = 127.0.0.1/8 ::1\n    192.0.2.10, carrier.example\n'
+                          'maxretry = 5\n\n[sshd]\nignoreip = 203.0.113.1\n')
+    assert blocklist.read_ignoreip(str(jail_local)) == ['127.0.0.1/8', '::1', '192.0.2.10', 'carrier.example']
+
+
+def test_overlapping_networks_keep_the_outer_one_with_the_latest_expiry():
+    kept = blocklist.without_overlaps([('10.0.0.0/8', 100.0), ('10.1.0.0/16', 200.0), ('10.2.0.0/16', None),
+                                       ('11.0.0.0/24', None), ('11.0.1.0/24', 5.0)])
+    assert kept == [('10.0.0.0/8', None), ('11.0.0.0/24', None), ('11.0.1.0/24', 5.0)]
+
+
+def test_a_lifted_address_is_cut_out_of_a_listed_network():
+    entries = blocklist.split_lifted({'192.0.2.0/30': None, '192.0.2.9': 7.0, '198.51.100.1': None},
+                                     {'192.0.2.1': NOW, '198.51.100.1': NOW})
+    assert entries == {'192.0.2.0': None, '192.0.2.2/31': None, '192.0.2.9': 7.0}
+
+
+# --- operations on a state directory (nft replaced by a recorder) ----------------------------------
+
+@pytest.fixture
+def config(tmp_path):
+    jail_local = tmp_path / 'jail.local'
+    jail_local.write_text('[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 192.0.2.10 198.51.100.0/24\n')
+    recorder = tmp_path / 'nft'
+    recorder.write_text('#!/bin/sh\ncat >> %s/nft.log\necho "nft $*" >> %s/nft.log\n' % (tmp_path, tmp_path))
+    recorder.chmod(0o755)
+    values = dict(blocklist.DEFAULTS)
+    values.update(state_dir=str(tmp_path / 'state'), whitelist_file=str(jail_local), nft=str(recorder),
+                  sources={'voipbl': {'path': str(tmp_path / 'voipbl.txt')}})
+    return values
+
+
+def make(config, now=NOW):
+    return blocklist.Blocklist(config, now=now)
+
+
+def digest(path):
+    with open(path, 'rb') as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_import_stores_the_list_and_loads_the_table(config, tmp_path):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.7\n203.0.113.0/28\n2001:db8:bad::/48\n')
+    result = make(config).import_source('voipbl')
+    assert result == {'name': 'voipbl', 'entries': 3, 'added': 3, 'removed': 0}
+    lists = make(config).desired()
+    assert lists == {'voipbl': {'203.0.113.7': None, '203.0.113.0/28': None, '2001:db8:bad::/48': None}}
+
+
+@pytest.mark.parametrize('content, message', [
+    ('203.0.113.7\n192.0.2.10\n', 'whitelisted addresses (fail2ban ignoreip) are never blocked; refused: 192.0.2.10'),
+    ('203.0.113.7\n198.51.0.0/16\n', 'refused: 198.51.0.0/16'),
+    ('203.0.113.7\n127.0.0.53\n', 'refused: 127.0.0.53'),
+    ('203.0.113.7\n10.0.0.0/7\n', 'networks broader than /8 (IPv4) or /32 (IPv6) are refused: 10.0.0.0/7'),
+    ('2001:db8::/31\n', 'are refused: 2001:db8::/31'),
+    ('203.0.113.7\nnot-an-address\n', "has lines that are neither an address nor a network: line 2: 'not-an-address'"),
+    ('# only comments\n\n', 'holds no entry; the last good list is kept'),
+])
+def test_a_bad_import_is_refused_whole_and_the_last_good_list_stays(config, tmp_path, content, message):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.99\n')
+    make(config).import_source('voipbl')
+    stored = make(config).state.list_path('voipbl')
+    before = digest(stored)
+    (tmp_path / 'voipbl.txt').write_text(content)
+    with pytest.raises(blocklist.BlocklistError) as error:
+        make(config).import_source('voipbl')
+    assert message in str(error.value)
+    assert digest(stored) == before
+    assert make(config).state.imports()['voipbl']['last_error'] == str(error.value)
+
+
+def test_a_failed_download_keeps_the_last_good_list(config, tmp_path):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.99\n')
+    make(config).import_source('voipbl')
+    config['sources'] = {'voipbl': {'url': 'http://127.0.0.1:9/list.txt'}}
+    config['download_timeout'] = 5
+    with pytest.raises(blocklist.BlocklistError) as error:
+        make(config).import_source('voipbl')
+    assert 'download of http://127.0.0.1:9/list.txt failed' in str(error.value)
+    assert make(config).desired() == {'voipbl': {'203.0.113.99': None}}
+
+
+def test_update_add_exact_remove_with_timeouts(config):
+    fleet = make(config)
+    result = fleet.update('fleet', [{'entry': '203.0.113.7', 'timeout': 3600}, {'entry': '2001:db8::7'}], 'add')
+    assert (result['added'], result['removed'], result['changed']) == (['2001:db8::7', '203.0.113.7'], [], True)
+    assert make(config).desired()['fleet'] == {'203.0.113.7': NOW + 3600, '2001:db8::7': None}
+    # Present entries keep their expiry: a second run changes nothing.
+    again = make(config, now=NOW + 60).update('fleet', [{'entry': '203.0.113.7', 'timeout': 3600}], 'add')
+    assert again['changed'] is False
+    exact = make(config, now=NOW + 60).update('fleet', [{'entry': '203.0.113.7', 'timeout': 3600},
+                                                         {'entry': '203.0.113.8', 'timeout': 60}], 'exact')
+    assert (exact['added'], exact['removed']) == (['203.0.113.8'], ['2001:db8::7'])
+    assert make(config, now=NOW + 60).desired()['fleet'] == {'203.0.113.7': NOW + 3600, '203.0.113.8': NOW + 120}
+    removed = make(config, now=NOW + 60).update('fleet', [{'entry': '203.0.113.8'}], 'remove')
+    assert removed['removed'] == ['203.0.113.8']
+
+
+def test_entries_expire_by_themselves(config):
+    make(config).update('fleet', [{'entry': '203.0.113.7', 'timeout': 10}], 'add')
+    assert make(config, now=NOW + 9).desired()['fleet'] == {'203.0.113.7': NOW + 10}
+    assert make(config, now=NOW + 10).desired()['fleet'] == {}
+
+
+def test_update_skips_whitelisted_entries_when_asked_and_refuses_otherwise(config):
+    entries = [{'entry': '203.0.113.7'}, {'entry': '192.0.2.10'}]
+    with pytest.raises(blocklist.BlocklistError, match='refused: 192.0.2.10'):
+        make(config).update('fleet', entries, 'add')
+    assert not os.path.exists(make(config).state.list_path('fleet'))
+    result = make(config).update('fleet', entries, 'add', on_whitelisted='skip')
+    assert (result['added'], result['skipped']) == (['203.0.113.7'], ['192.0.2.10'])
+
+
+def test_check_mode_predicts_and_writes_nothing(config, tmp_path):
+    result = make(config).update('fleet', [{'entry': '203.0.113.7'}], 'add', check=True)
+    assert (result['changed'], result['added']) == (True, ['203.0.113.7'])
+    assert not os.path.exists(make(config).state.list_path('fleet'))
+    assert not (tmp_path / 'nft.log').exists()
+
+
+@pytest.mark.parametrize('name, entries, message', [
+    ('Fleet', [], "list name 'Fleet' must be"),
+    ('voipbl', [], 'voipbl is an imported list'),
+    ('fleet', [{'entry': '203.0.113.7/24'}], 'neither an address nor a network'),
+    ('fleet', [{'entry': '203.0.113.7', 'timeout': -1}], 'neither an address nor a network'),
+    ('fleet', ['203.0.113.7'], 'neither an address nor a network'),
+])
+def test_bad_update_requests_are_refused(config, name, entries, message):
+    with pytest.raises(blocklist.BlocklistError, match=message):
+        make(config).update(name, entries, 'add')
+
+
+def test_the_whitelist_wins_over_a_list_written_before_it_grew(config, tmp_path):
+    make(config).update('fleet', [{'entry': '203.0.113.7'}, {'entry': '203.0.113.8'}], 'add')
+    (tmp_path / 'jail.local').write_text('[DEFAULT]\nignoreip = 203.0.113.8\n')
+    assert make(config).desired() == {'fleet': {'203.0.113.7': None}}
+
+
+def test_lift_removes_managed_entries_and_keeps_the_address_out_of_imports(config, tmp_path):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.0/30\n')
+    make(config).import_source('voipbl')
+    make(config).update('fleet', [{'entry': '203.0.113.1'}, {'entry': '203.0.113.200'}], 'add')
+    result = make(config).lift(['203.0.113.1'])
+    assert sorted(found['list'] for found in result['lifted']['203.0.113.1']) == ['fleet', 'voipbl']
+    lists = make(config).desired()
+    assert lists['fleet'] == {'203.0.113.200': None}
+    assert lists['voipbl'] == {'203.0.113.0': None, '203.0.113.2/31': None}
+    # The lift ends after lift_seconds; a fresh import is then in force whole again.
+    assert make(config, now=NOW + config['lift_seconds'] + 1).desired()['voipbl'] == {'203.0.113.0/30': None}
+    assert make(config).lift(['203.0.113.1'])['changed'] is False
+
+
+def test_status_says_where_an_address_is_blocked(config, tmp_path):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.0/24\n')
+    make(config).import_source('voipbl')
+    make(config).update('fleet', [{'entry': '203.0.113.7', 'timeout': 60}], 'add')
+    status = make(config).status(['203.0.113.7', '192.0.2.10'])
+    assert status['addresses']['203.0.113.7']['blocked_by'] == [
+        {'list': 'fleet', 'entry': '203.0.113.7', 'expires': NOW + 60},
+        {'list': 'voipbl', 'entry': '203.0.113.0/24', 'expires': None}]
+    assert status['addresses']['192.0.2.10'] == {'blocked_by': [], 'whitelisted': True, 'lifted_until': None}
+    assert status['lists']['voipbl']['kind'] == 'import' and status['lists']['fleet']['kind'] == 'managed'
+    assert status['entries'] == 2
+
+
+def test_render_accepts_the_whitelist_before_any_list_and_gives_timeouts():
+    whitelist = [blocklist.ipaddress.ip_network('192.0.2.10/32'), blocklist.ipaddress.ip_network('::1/128')]
+    script = blocklist.render(dict(blocklist.DEFAULTS), {'fleet': {'203.0.113.7': NOW + 30.2, '2001:db8::/48': None}},
+                              whitelist, NOW)
+    assert script.startswith('table inet voipguard-blocklist\ndelete table inet voipguard-blocklist\n')
+    rules = [line.strip() for line in script.splitlines() if 'saddr' in line]
+    assert rules[:2] == ['ip saddr @allow4 accept', 'ip6 saddr @allow6 accept']
+    assert 'ip saddr @fleet-a4 counter drop' in rules
+    assert 'elements = { 203.0.113.7 timeout 31s };' in script
+    assert 'elements = { 2001:db8::/48 };' in script
+
+
+# --- the real nft in a network namespace of its own ---------------------------------------------------
+
+class Namespace:
+    """A network namespace held open by a sleeping process; nft runs in it through a wrapper."""
+
+    def __init__(self, root):
+        self.holder = subprocess.Popen(['unshare', '-n', 'sleep', '3600'])
+        self.wrapper = os.path.join(str(root), 'nft-in-netns')
+        with open(self.wrapper, 'w') as handle:
+            handle.write('#!/bin/sh\nexec nsenter --net=/proc/%d/ns/net nft "$@"\n' % self.holder.pid)
+        os.chmod(self.wrapper, 0o755)
+        deadline = 50
+        while subprocess.call([self.wrapper, 'list', 'ruleset'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+            deadline -= 1
+            assert deadline, 'the namespace never answered'
+
+    def nft(self, *args):
+        return subprocess.run([self.wrapper] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, check=False).stdout
+
+    def elements(self, set_name):
+        listing = json.loads(self.nft('-j', 'list', 'set', 'inet', 'voipguard-blocklist', set_name))
+        for item in listing['nftables']:
+            if 'set' in item:
+                return item['set'].get('elem', [])
+        return []
+
+    def close(self):
+        self.holder.kill()
+        self.holder.wait()
+
+
+@pytest.fixture
+def netns(tmp_path):
+    missing = None
+    if os.geteuid() != 0 or not shutil.which('unshare') or not shutil.which('nsenter') or not shutil.which('nft'):
+        missing = 'root with unshare, nsenter and nft'
+    if missing:
+        if os.environ.get('VOIPGUARD_REQUIRE_FAIL2BAN'):
+            pytest.fail('%s required (VOIPGUARD_REQUIRE_FAIL2BAN is set) but missing' % missing)
+        pytest.skip('%s missing' % missing)
+    namespace = Namespace(tmp_path)
+    yield namespace
+    namespace.close()
+
+
+def run_program(config_path, *args, stdin=''):
+    result = subprocess.run([sys.executable, PROGRAM, '--config', config_path] + list(args), input=stdin,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else result.stderr
+
+
+@pytest.fixture
+def kernel_config(config, netns, tmp_path):
+    config['nft'] = netns.wrapper
+    path = str(tmp_path / 'blocklist.json')
+    with open(path, 'w') as handle:
+        json.dump(config, handle)
+    return path
+
+
+def test_the_kernel_holds_the_lists_with_their_timeouts(kernel_config, netns, tmp_path):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.7\n203.0.113.0/28\n203.0.113.0/24\n2001:db8:bad::/48\n')
+    assert run_program(kernel_config, 'import', 'voipbl')[0] == 0
+    rc, result = run_program(kernel_config, 'update', 'fleet', '--mode', 'add',
+                             stdin=json.dumps({'entries': [{'entry': '198.18.0.9', 'timeout': 600}]}))
+    assert (rc, result['added']) == (0, ['198.18.0.9'])
+    assert netns.elements('voipbl-a4') == ['203.0.113.7']
+    assert netns.elements('voipbl-n4') == [{'prefix': {'addr': '203.0.113.0', 'len': 24}}]
+    assert netns.elements('voipbl-n6') == [{'prefix': {'addr': '2001:db8:bad::', 'len': 48}}]
+    fleet = netns.elements('fleet-a4')[0]['elem']
+    assert fleet['val'] == '198.18.0.9' and 590 <= fleet['timeout'] <= 600
+    allowed = netns.elements('allow4')
+    assert '192.0.2.10' in allowed and {'prefix': {'addr': '198.51.100.0', 'len': 24}} in allowed
+    chain = netns.nft('list', 'chain', 'inet', 'voipguard-blocklist', 'input')
+    assert chain.index('@allow4 accept') < chain.index('@fleet-a4') < chain.index('@voipbl-a4')
+    # status sees the same, and drift is none; a flush by someone else is drift that apply --if-drifted mends.
+    assert run_program(kernel_config, 'status', '--kernel')[1]['drift'] == []
+    netns.nft('flush', 'ruleset')
+    rc, status = run_program(kernel_config, 'status', '--kernel')
+    assert status['drift'] == ['table inet voipguard-blocklist is not loaded']
+    rc, result = run_program(kernel_config, 'apply', '--if-drifted')
+    assert (rc, result['changed']) == (0, True)
+    assert run_program(kernel_config, 'apply', '--if-drifted')[1]['changed'] is False
+    assert netns.elements('voipbl-a4') == ['203.0.113.7']
+
+
+def test_a_refused_update_leaves_kernel_and_files_alone(kernel_config, netns):
+    run_program(kernel_config, 'update', 'fleet', '--mode', 'add', stdin=json.dumps({'entries': [{'entry': '198.18.0.9'}]}))
+    before = netns.nft('list', 'ruleset')
+    rc, result = run_program(kernel_config, 'update', 'fleet', '--mode', 'exact',
+                             stdin=json.dumps({'entries': [{'entry': '192.0.2.10'}]}))
+    assert rc == 1 and result == {'failed': True, 'msg': 'whitelisted addresses (fail2ban ignoreip) are never blocked; '
+                                                          'refused: 192.0.2.10'}
+    assert netns.nft('list', 'ruleset') == before
+
+
+def test_an_import_killed_halfway_leaves_the_previous_list_in_force(kernel_config, netns, tmp_path):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.7\n')
+    run_program(kernel_config, 'import', 'voipbl')
+    fifo = str(tmp_path / 'slow')
+    os.mkfifo(fifo)
+    with open(kernel_config) as handle:
+        config = json.load(handle)
+    config['sources']['voipbl'] = {'path': fifo}
+    with open(kernel_config, 'w') as handle:
+        json.dump(config, handle)
+    importer = subprocess.Popen([sys.executable, PROGRAM, '--config', kernel_config, 'import', 'voipbl'],
+                                stdout=subprocess.PIPE, universal_newlines=True)
+    with open(fifo, 'w') as writer:  # blocks until the importer opened the list: it is halfway
+        writer.write('198.18.0.1\n' * 1000)
+        writer.flush()
+        importer.send_signal(signal.SIGKILL)
+    importer.wait()
+    assert make(config).desired() == {'voipbl': {'203.0.113.7': None}}
+    assert netns.elements('voipbl-a4') == ['203.0.113.7']
