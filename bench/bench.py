@@ -3,13 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`make bench`: voipguard.pbx against the stock Debian 12 fail2ban setup, measured in the same run.
 
-Benchmarks (bench/README.md explains each): ban latency through SIP, filter throughput, many bans,
-converge time. Prints medians and ratios (ours / stock) and the targets met or not; writes every
+Benchmarks (bench/README.md explains each): ban latency through SIP, a flood from 200 sources,
+filter throughput, many bans, converge time. Prints medians and ratios (ours / stock) and the targets met or not; writes every
 sample as JSON to bench/results/<UTC time>/results.json (and bench/results/latest.json).
 
 Environment:
   BENCH_QUICK=1        smoke run of about 3 minutes (fewer runs, smaller sizes, no fleet)
-  BENCH_ONLY=a,b       only these benchmarks: latency, filters, bans, converge
+  BENCH_ONLY=a,b       only these benchmarks: latency, flood, filters, bans, converge
   BENCH_KEEP=1         leave the containers running at the end (cleaned up by the next run)
 """
 
@@ -26,15 +26,18 @@ import time
 import bench_bans
 import bench_converge
 import bench_filters
+import bench_flood
 import bench_latency
 import stats
 import testbed
 
-ALL = ("latency", "filters", "bans", "converge")
+# In the order they run: the flood before the many bans, which leave thousands of bans behind.
+ALL = ("latency", "flood", "filters", "bans", "converge")
 
 # Sized for about 20 minutes on an idle 2-core machine (most of it: converge and the per-ban actions).
 FULL = dict(
     latency_runs=10,
+    flood_runs=3, flood_seconds=20,
     filter_lines=200000, filter_runs=3, filter_formats=("1.10.7", "1.10.6"),
     bans_plan=((1000, 2), (10000, 1)), bans_deadline=30, bans_reference_runs=2,
     converge_one_host_runs=2, converge_fleet_runs=2, setup_noop=True,
@@ -42,6 +45,7 @@ FULL = dict(
 # About 3 minutes, most of it converging the two setups once.
 QUICK = dict(
     latency_runs=3,
+    flood_runs=1, flood_seconds=10,
     filter_lines=20000, filter_runs=1, filter_formats=("1.10.7",),
     bans_plan=((300, 1),), bans_deadline=20, bans_reference_runs=1,
     converge_one_host_runs=1, converge_fleet_runs=0, setup_noop=False,
@@ -88,8 +92,9 @@ def setup(work_dir, selected, noop):
     stock = testbed.start_systemd(testbed.PREFIX + "stock", testbed.ADDRESSES["stock"], testbed.LEGACY)
     pbxs = dict(ours=ours, stock=stock)
     attacker = None
-    if "latency" in selected:
+    if "latency" in selected or "flood" in selected:
         attacker = testbed.start_attacker()
+    if "latency" in selected:
         pbxs["stock_current"] = testbed.start_systemd(testbed.PREFIX + "stock-current", testbed.ADDRESSES["stock_current"],
                                                       testbed.CURRENT)
     for pbx in pbxs.values():
@@ -119,6 +124,15 @@ def targets(results):
         attempts = latency["ours"]["attempts_after_maxretry"]["p95"]
         rows.append(dict(target="<= %d attempts after maxretry at %d/s (p95)" % (TARGETS["attempts_after_maxretry"], bench_latency.RATE),
                          value=attempts, met=attempts is not None and attempts <= TARGETS["attempts_after_maxretry"]))
+    flood = results.get("flood")
+    if flood:
+        ours = flood["ours"]
+        limit = ours["runs"][0]["answered_limit"]
+        rows.append(dict(target="flood of %d REGISTER/s from %d sources: every source banned after <= %d answered attempts "
+                                "(maxretry + 2), every run" % (flood["rate"], flood["sources"], limit),
+                         value=dict(banned_min=ours["banned_min"], answered_max_worst=ours["answered_max_worst"],
+                                    over_limit_max=ours["over_limit_max"]),
+                         met=ours["banned_min"] == flood["sources"] and ours["answered_max_worst"] <= limit))
     bans = results.get("bans")
     if bans and "10000" in bans["sizes"]:
         ours = bans["sizes"]["10000"]["ours"]
@@ -170,6 +184,33 @@ def print_summary(results):
                    stats.fmt(entry["attempts_after_maxretry"]["p95"], "", 0), stats.fmt(entry["failures_answered"]["median"], "", 0)))
         add("  ratio latency (median) ours/stock-1.10.6: %s   attempts: %s"
             % (stats.fmt_ratio(latency["ratio_latency_median_ours_vs_stock"]), stats.fmt_ratio(latency["ratio_attempts_median_ours_vs_stock"])))
+    flood = results.get("flood")
+    if flood:
+        add("")
+        add("Flood from %d sources, %d REGISTER/s in total (wrong password), %d s, a phone registering every %.0f s (medians of %d runs)"
+            % (flood["sources"], flood["rate"], flood["flood_seconds"], flood["phone_interval_s"], len(flood["ours"]["runs"])))
+        add("  (requests: sent by the attackers, delivered past the firewall, logged by FreeSWITCH, answered)")
+        for key, label in (("ours", "ours, FreeSWITCH 1.10.12"), ("stock", "stock, FreeSWITCH 1.10.6")):
+            entry = flood[key]
+            add("  %-26s banned %s/%d (worst run %d)  answered attempts per source median %s p95 %s max %s (worst %s),"
+                " over maxretry+2: %s sources"
+                % (label, stats.fmt(entry["banned_median"], "", 0), flood["sources"], entry["banned_min"],
+                   stats.fmt(entry["answered_median"], "", 0), stats.fmt(entry["answered_p95"], "", 0),
+                   stats.fmt(entry["answered_max"], "", 0), entry["answered_max_worst"],
+                   stats.fmt(entry["over_limit_median"], "", 0)))
+            add("  %-26s phone 200 OK %d/%d (%d retransmissions, slowest %s; listed by fail2ban in %d runs)"
+                % ("", entry["phone_ok"], entry["phone_total"], entry["phone_retransmits"],
+                   stats.fmt(entry["phone_slowest_s"], " s", 3), entry["phone_listed_runs"]))
+            add("  %-26s CPU fail2ban %s (+%s children) freeswitch %s"
+                "  fail2ban RSS %s MiB  requests sent %s delivered %s logged %s answered %s"
+                % ("", stats.fmt(entry["fail2ban_cpu_s"], " s"),
+                   stats.fmt(entry["fail2ban_children_cpu_s"], " s"), stats.fmt(entry["freeswitch_cpu_s"], " s"),
+                   stats.fmt(entry["fail2ban_rss_kb"] / 1024.0 if entry["fail2ban_rss_kb"] else None, "", 1),
+                   stats.fmt(entry["requests_sent"], "", 0), stats.fmt(entry["requests_delivered"], "", 0),
+                   stats.fmt(entry["requests_logged"], "", 0), stats.fmt(entry["requests_answered"], "", 0)))
+        add("  ratio ours/stock: answered median %s p95 %s max %s; CPU fail2ban %s, freeswitch %s; fail2ban RSS %s"
+            % tuple(stats.fmt_ratio(flood["ratio_%s_ours_vs_stock" % key]) for key in
+                    ("answered_median", "answered_p95", "answered_max", "fail2ban_cpu_s", "freeswitch_cpu_s", "fail2ban_rss_kb")))
     filters = results.get("filters")
     if filters:
         add("")
@@ -261,6 +302,8 @@ def main():
                                              for name, pbx in pbxs.items())
         if "latency" in selected:
             results["latency"] = bench_latency.run(ours, stock, pbxs["stock_current"], attacker, config["latency_runs"])
+        if "flood" in selected:
+            results["flood"] = bench_flood.run(ours, stock, attacker, config["flood_runs"], config["flood_seconds"])
         if "filters" in selected:
             results["filters"] = bench_filters.run(stock, scratch, config["filter_lines"], config["filter_runs"],
                                                    config["filter_formats"])

@@ -23,6 +23,7 @@ still sends.
 """
 
 import datetime
+import ipaddress
 import itertools
 import re
 import subprocess
@@ -129,7 +130,8 @@ def banned(pbx, jail, address):
 def add_source_address(attacker, number):
     """A fresh source address on the attacker for each flood: no earlier ban or failure applies to it."""
     address = "172.28.60.%d" % (FLOOD_ADDRESS_BASE + number)
-    attacker.sh("ip addr show dev eth0 | grep -q ' %s/' || ip addr add %s/24 dev eth0" % (address, address))
+    prefix = ipaddress.ip_network(testbed.SUBNET).prefixlen
+    attacker.sh("ip addr show dev eth0 | grep -q ' %s/' || ip addr add %s/%d dev eth0" % (address, address, prefix))
     return address
 
 

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Containers of the benchmark: a Docker network of its own, systemd PBX containers, a SIPp attacker.
 
-Every container is named vg-bench-* and lives on the network vg-bench (172.28.60.0/24); cleanup()
+Every container is named vg-bench-* and lives on the network vg-bench (172.28.60.0/22: the fixed
+addresses in 172.28.60.0/24, flood sources of the flood benchmark from 172.28.61.1 up); cleanup()
 removes them all, whatever state a previous run left. PBX containers run with the flags of
 molecule/default/molecule.yml (what works on these machines without --privileged).
 """
@@ -26,7 +27,10 @@ import freeswitch_images  # noqa: E402  pylint: disable=wrong-import-position
 import nft_counter  # noqa: E402  pylint: disable=wrong-import-position
 
 NETWORK = "vg-bench"
-SUBNET = "172.28.60.0/24"
+SUBNET = "172.28.60.0/22"
+# The containers' fixed addresses (ADDRESSES, the fleet) and the latency floods' sources are in this /24;
+# the rest of SUBNET is the flood benchmark's (bench_flood.address_pool).
+FIXED_SUBNET = "172.28.60.0/24"
 PREFIX = "vg-bench-"
 CLIENT_IMAGE = "voipguard/sip-client:12"
 # The PBX images of the benchmark: a real FreeSWITCH test-bed image (make images) plus a primed APT
