@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -15,6 +14,8 @@ fleet's shared bans and imported VoIP blocklists, tens of thousands of entries, 
 - One nftables table (``inet voipguard-blocklist``), replaced whole in one ``nft -f`` transaction: per
   list a hash set of addresses and an interval set of networks for each family, and a base chain on the
   input hook before fail2ban's (priority -10) that accepts the whitelist first, then drops what a list holds.
+  Whitelisted packets get a mark bit (``whitelist_mark``) that the jail rules of voipguard-nftables.py skip:
+  the whitelist wins over every set, the jails' too.
 - The whitelist is fail2ban's: ``[DEFAULT] ignoreip`` of jail.local (addresses, networks, host names),
   read at every change. An import or update holding a whitelisted address, or a network broader than
   ``broadest_network``, is refused whole with the entries named, and nothing changes.
@@ -32,7 +33,8 @@ Commands (each prints one JSON object; exit 1 with {"failed": true, "msg": ...} 
   status [--address ADDRESS...] [--kernel]
 
 Standalone on purpose: it runs on the PBX from systemd, where the collection's module_utils are not
-installed. Standard library and the nft command only.
+installed. Standard library and the nft command only. The role installs it with a shebang naming the
+system's Python 3.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -69,6 +71,8 @@ DEFAULTS = {
     'download_timeout': 60,
     'max_download_bytes': 64 * 1024 * 1024,
     'nft': 'nft',
+    # Set on whitelisted sources' packets: voipguard-nftables.py's jail rules skip them (its WHITELIST_MARK).
+    'whitelist_mark': 0x00100000,
 }
 # fail2ban never bans loopback; neither do we.
 LOOPBACK = ('127.0.0.0/8', '::1/128')
@@ -422,7 +426,9 @@ def render(config, lists, whitelist, now):
     for family in FAMILIES:
         allowed = [(str(network), None) for network in whitelist if str(network.version) == family]
         lines.append('  set allow%s { type ipv%s_addr; flags interval;%s }' % (family, family, element_block(allowed, now)))
-    rules = ['    ip saddr @allow4 accept', '    ip6 saddr @allow6 accept']
+    mark = int(config.get('whitelist_mark') or 0)
+    marking = 'meta mark set meta mark | 0x%08x ' % mark if mark else ''
+    rules = ['    ip saddr @allow4 %saccept' % marking, '    ip6 saddr @allow6 %saccept' % marking]
     for name in sorted(lists):
         addresses = {'4': [], '6': []}
         networks = {'4': [], '6': []}
@@ -723,7 +729,10 @@ class Blocklist(object):
         if check or not result['changed']:
             return result
         meta.update(name=name, kind='managed', updated=int(self.now), whitelist=self.policy.fingerprint)
-        self.state.write_list(name, after, meta)
+        if after:
+            self.state.write_list(name, after, meta)
+        else:  # an empty managed list has no sets
+            self.state.remove_list(name)
         applied = self.apply()
         result['load_seconds'] = applied.get('load_seconds')
         return result
@@ -752,7 +761,10 @@ class Blocklist(object):
                         if not any(ipaddress.ip_address(address) in network_of(entry) for address in parsed))
             if len(kept) != len(entries):
                 meta['updated'] = int(self.now)
-                self.state.write_list(name, kept, meta)
+                if kept:
+                    self.state.write_list(name, kept, meta)
+                else:
+                    self.state.remove_list(name)
         self.state.write_lifted(lifted)
         self.apply()
         return result
@@ -812,7 +824,7 @@ class Blocklist(object):
 # -- command line ----------------------------------------------------------------------------------------
 
 def arguments(argv):
-    parser = argparse.ArgumentParser(prog='voipguard-blocklist', description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(prog='voipguard-blocklist', description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     commands = parser.add_subparsers(dest='command')
     command = commands.add_parser('apply')

@@ -21,7 +21,8 @@ The ruleset is nftables.conf's: table ``inet f2b-table``, base chain ``f2b-chain
 priority -1), per jail a set ``addr-set-<jail>`` (IPv4) and ``addr6-set-<jail>`` (IPv6) with one rule
 each. It shares the table with fail2ban's own nftables actions. Parameters (jail.conf syntax):
 type (multiport|allports), port, protocol, blocktype (drop|reject), table, nft_chain,
-chain_priority, immediate (true|false). fail2ban's other options (chain, ...) are accepted and ignored.
+chain_priority, immediate (true|false), whitelist_mark (the packet mark bit voipguard-blocklist sets on
+whitelisted sources: its rules skip them; 0 for none). fail2ban's other options (chain, ...) are accepted and ignored.
 """
 
 import json
@@ -44,6 +45,9 @@ except ImportError:  # the unit tests load this file without fail2ban: what Acti
         DEFAULT_SLEEP_INTERVAL = 0.2
 
 PROTOCOLS = ('tcp', 'udp', 'sctp', 'dccp', 'udplite')
+# voipguard-blocklist's chain (priority -10) sets this packet mark bit on whitelisted sources: the jail rules
+# skip marked packets, so the whitelist wins over every set, a ban forced by hand included. 0 switches it off.
+WHITELIST_MARK = '0x00100000'
 BLOCKTYPE_RE = re.compile(r'^(drop|reject|reject with icmpx type [a-z-]+)$')
 NAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]*$')
 SERVICE_RE = re.compile(r'^[a-z][a-z0-9-]*$')
@@ -113,6 +117,7 @@ class RuleSpec(object):
     DEFAULTS = {
         'type': 'multiport', 'port': '0:65535', 'protocol': 'tcp', 'blocktype': 'reject',
         'table': 'f2b-table', 'nft_chain': 'f2b-chain', 'chain_priority': '-1', 'immediate': 'true',
+        'whitelist_mark': WHITELIST_MARK,
     }
 
     def __init__(self, jail_name, options):
@@ -139,11 +144,18 @@ class RuleSpec(object):
         self.table = values['table']
         self.chain = values['nft_chain']
         self.immediate = parse_bool('immediate', values['immediate'])
+        try:
+            self.whitelist_mark = int(values['whitelist_mark'], 0)
+        except ValueError:
+            self.whitelist_mark = -1
+        if not 0 <= self.whitelist_mark <= 0xffffffff:
+            raise ActionConfigError('whitelist_mark must be a 32-bit number (0x00100000, 0 for none), got %r'
+                                    % values['whitelist_mark'])
         self.jail_name = jail_name
 
     def key(self):
         return (self.type, tuple(self.protocols), tuple(self.ports), self.blocktype, self.table,
-                self.chain, self.chain_priority)
+                self.chain, self.chain_priority, self.whitelist_mark)
 
     def set_name(self, family):
         for key, prefix, _addr_type, _payload in FAMILIES:
@@ -153,9 +165,10 @@ class RuleSpec(object):
 
     def match(self):
         protocols = '{ %s }' % ', '.join(self.protocols)
+        unmarked = 'meta mark & 0x%08x == 0 ' % self.whitelist_mark if self.whitelist_mark else ''
         if self.type == 'allports':
-            return 'meta l4proto %s' % protocols
-        return 'meta l4proto %s th dport { %s }' % (protocols, ', '.join(self.ports))
+            return '%smeta l4proto %s' % (unmarked, protocols)
+        return '%smeta l4proto %s th dport { %s }' % (unmarked, protocols, ', '.join(self.ports))
 
     def setup_commands(self):
         """Commands that create the table, the chain, both sets and their rules (idempotent but the rules)."""

@@ -150,8 +150,8 @@ def test_update_add_exact_remove_with_timeouts(config):
     # Present entries keep their expiry: a second run changes nothing.
     again = make(config, now=NOW + 60).update('fleet', [{'entry': '203.0.113.7', 'timeout': 3600}], 'add')
     assert again['changed'] is False
-    exact = make(config, now=NOW + 60).update('fleet', [{'entry': '203.0.113.7', 'timeout': 3600},
-                                                         {'entry': '203.0.113.8', 'timeout': 60}], 'exact')
+    requested = [{'entry': '203.0.113.7', 'timeout': 3600}, {'entry': '203.0.113.8', 'timeout': 60}]
+    exact = make(config, now=NOW + 60).update('fleet', requested, 'exact')
     assert (exact['added'], exact['removed']) == (['203.0.113.8'], ['2001:db8::7'])
     assert make(config, now=NOW + 60).desired()['fleet'] == {'203.0.113.7': NOW + 3600, '203.0.113.8': NOW + 120}
     removed = make(config, now=NOW + 60).update('fleet', [{'entry': '203.0.113.8'}], 'remove')
@@ -231,7 +231,8 @@ def test_render_accepts_the_whitelist_before_any_list_and_gives_timeouts():
                               whitelist, NOW)
     assert script.startswith('table inet voipguard-blocklist\ndelete table inet voipguard-blocklist\n')
     rules = [line.strip() for line in script.splitlines() if 'saddr' in line]
-    assert rules[:2] == ['ip saddr @allow4 accept', 'ip6 saddr @allow6 accept']
+    assert rules[:2] == ['ip saddr @allow4 meta mark set meta mark | 0x00100000 accept',
+                         'ip6 saddr @allow6 meta mark set meta mark | 0x00100000 accept']
     assert 'ip saddr @fleet-a4 counter drop' in rules
     assert 'elements = { 203.0.113.7 timeout 31s };' in script
     assert 'elements = { 2001:db8::/48 };' in script
@@ -312,7 +313,7 @@ def test_the_kernel_holds_the_lists_with_their_timeouts(kernel_config, netns, tm
     allowed = netns.elements('allow4')
     assert '192.0.2.10' in allowed and {'prefix': {'addr': '198.51.100.0', 'len': 24}} in allowed
     chain = netns.nft('list', 'chain', 'inet', 'voipguard-blocklist', 'input')
-    assert chain.index('@allow4 accept') < chain.index('@fleet-a4') < chain.index('@voipbl-a4')
+    assert chain.index('@allow4 meta mark set') < chain.index('@fleet-a4') < chain.index('@voipbl-a4')
     # status sees the same, and drift is none; a flush by someone else is drift that apply --if-drifted mends.
     assert run_program(kernel_config, 'status', '--kernel')[1]['drift'] == []
     netns.nft('flush', 'ruleset')
@@ -329,8 +330,8 @@ def test_a_refused_update_leaves_kernel_and_files_alone(kernel_config, netns):
     before = netns.nft('list', 'ruleset')
     rc, result = run_program(kernel_config, 'update', 'fleet', '--mode', 'exact',
                              stdin=json.dumps({'entries': [{'entry': '192.0.2.10'}]}))
-    assert rc == 1 and result == {'failed': True, 'msg': 'whitelisted addresses (fail2ban ignoreip) are never blocked; '
-                                                          'refused: 192.0.2.10'}
+    message = 'whitelisted addresses (fail2ban ignoreip) are never blocked; refused: 192.0.2.10'
+    assert rc == 1 and result == {'failed': True, 'msg': message}
     assert netns.nft('list', 'ruleset') == before
 
 
@@ -353,3 +354,49 @@ def test_an_import_killed_halfway_leaves_the_previous_list_in_force(kernel_confi
     importer.wait()
     assert make(config).desired() == {'voipbl': {'203.0.113.7': None}}
     assert netns.elements('voipbl-a4') == ['203.0.113.7']
+
+
+nftables_action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_for_blocklist')
+PACKET_COUNTER = """table inet vg-test-counter {
+  chain delivered { type filter hook input priority 100; policy accept;
+    ip saddr 192.0.2.10 udp dport 5060 counter
+    ip saddr 203.0.113.5 udp dport 5060 counter
+    ip saddr 198.18.0.9 udp dport 5060 counter
+  }
+}
+"""
+
+
+def delivered(netns):
+    """Packets from each source that passed every filter chain (a counter chain after them all)."""
+    listing = json.loads(netns.nft('-j', 'list', 'chain', 'inet', 'vg-test-counter', 'delivered'))
+    counts = {}
+    for item in listing['nftables']:
+        if 'rule' in item:
+            expr = item['rule']['expr']
+            counts[expr[0]['match']['right']] = [part for part in expr if 'counter' in part][0]['counter']['packets']
+    return counts
+
+
+def send_from(netns, source, count=3):
+    script = ('import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind((%r, 0))\n'
+              'for _ in range(%d): s.sendto(b"x", (%r, 5060))\n' % (source, count, source))
+    subprocess.run(['nsenter', '--net=/proc/%d/ns/net' % netns.holder.pid, sys.executable, '-c', script], check=True)
+
+
+def test_the_whitelist_wins_over_jail_sets_and_lists_in_the_kernel(kernel_config, netns):
+    """Packets over the namespace's loopback: a whitelisted source that a jail set holds (a ban forced by hand)
+    and a list holds too gets through; an unlisted one the jail holds and a fleet-listed one are dropped."""
+    for command in (['ip', 'link', 'set', 'lo', 'up'], ['ip', 'addr', 'add', '192.0.2.10/32', 'dev', 'lo'],
+                    ['ip', 'addr', 'add', '203.0.113.5/32', 'dev', 'lo'], ['ip', 'addr', 'add', '198.18.0.9/32', 'dev', 'lo']):
+        subprocess.run(['nsenter', '--net=/proc/%d/ns/net' % netns.holder.pid] + command, check=True)
+    jail = nftables_action.RuleSpec('voipguard-freeswitch', {'type': 'allports', 'protocol': 'udp', 'blocktype': 'drop'})
+    script = '\n'.join(jail.setup_commands() + [jail.element_command('add', 'inet4', ['192.0.2.10', '203.0.113.5'])])
+    subprocess.run([netns.wrapper, '-f', '-'], input=script + '\n', universal_newlines=True, check=True)
+    subprocess.run([netns.wrapper, '-f', '-'], input=PACKET_COUNTER, universal_newlines=True, check=True)
+    rc, _result = run_program(kernel_config, 'update', 'fleet', '--mode', 'add', '--on-whitelisted', 'skip',
+                              stdin=json.dumps({'entries': [{'entry': '198.18.0.9'}, {'entry': '192.0.2.10'}]}))
+    assert rc == 0
+    for source in ('192.0.2.10', '203.0.113.5', '198.18.0.9'):
+        send_from(netns, source)
+    assert delivered(netns) == {'192.0.2.10': 3, '203.0.113.5': 0, '198.18.0.9': 0}

@@ -43,12 +43,20 @@ def test_setup_commands_build_nftables_conf_ruleset_for_both_families():
         'add table inet f2b-table',
         'add chain inet f2b-table f2b-chain { type filter hook input priority -1; }',
         'add set inet f2b-table addr-set-voipguard-freeswitch { type ipv4_addr; }',
-        'add rule inet f2b-table f2b-chain meta l4proto { udp, tcp } th dport { 5060, 5061, 16384-32768 }'
-        ' ip saddr @addr-set-voipguard-freeswitch drop',
+        'add rule inet f2b-table f2b-chain meta mark & 0x00100000 == 0 meta l4proto { udp, tcp }'
+        ' th dport { 5060, 5061, 16384-32768 } ip saddr @addr-set-voipguard-freeswitch drop',
         'add set inet f2b-table addr6-set-voipguard-freeswitch { type ipv6_addr; }',
-        'add rule inet f2b-table f2b-chain meta l4proto { udp, tcp } th dport { 5060, 5061, 16384-32768 }'
-        ' ip6 saddr @addr6-set-voipguard-freeswitch drop',
+        'add rule inet f2b-table f2b-chain meta mark & 0x00100000 == 0 meta l4proto { udp, tcp }'
+        ' th dport { 5060, 5061, 16384-32768 } ip6 saddr @addr6-set-voipguard-freeswitch drop',
     ]
+
+
+def test_whitelist_mark_can_be_switched_off_and_must_be_a_number():
+    assert 'mark' not in spec(whitelist_mark='0').setup_commands()[3]
+    assert 'meta mark & 0x00000040 == 0 ' in spec(whitelist_mark='64').setup_commands()[3]
+    for value in ('lots', '0x100000000', '-1'):
+        with pytest.raises(action.ActionConfigError, match='whitelist_mark must be a 32-bit number'):
+            spec(whitelist_mark=value)
 
 
 def test_allports_matches_protocols_only_and_ignores_ports():
