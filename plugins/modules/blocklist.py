@@ -23,6 +23,7 @@ description:
   - O(state=lifted) unblocks addresses everywhere, removing them from the managed lists and keeping them out
     of the imported ones (a listed network is split around them) for the role's C(fail2ban_blocklist_lift_seconds).
   - Imported lists (the role's C(fail2ban_blocklist_sources)) cannot be changed here, only lifted from.
+  - The M(voipguard.pbx.fail2ban) role installs the program, its units and the refresh timer of imported lists.
 author:
   - voipguard.pbx contributors (@voipguard)
 attributes:
@@ -79,8 +80,6 @@ notes:
   - Needs root, so use O(ignore:become=true).
 seealso:
   - module: voipguard.pbx.fail2ban_info
-  - role: voipguard.pbx.fail2ban
-    description: Installs the program, its units and the refresh timer for imported lists.
 '''
 
 EXAMPLES = r'''

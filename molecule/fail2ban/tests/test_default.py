@@ -7,6 +7,7 @@ Shared by the fail2ban and public_images scenarios."""
 
 from __future__ import absolute_import, division, print_function
 
+import json
 import time
 
 import pytest
@@ -117,3 +118,36 @@ def test_reload_keeps_the_ban(host, unban_afterwards):
     assert wait_for(lambda: client(host, "ping").rc == 0)
     assert TEST_IP in banned_in_jail(host)
     assert in_firewall(host), host.check_output("nft list ruleset")
+
+
+BLOCKLIST = "/usr/local/sbin/voipguard-blocklist"
+
+
+def blocklist_state(host):
+    return json.loads(host.check_output("%s status --kernel" % BLOCKLIST))
+
+
+def test_blocklist_loads_addresses_networks_and_timeouts_on_this_release(host):
+    """voipguard-blocklist on fail2ban's own nftables of Debian 11 (0.9.8), 12 (1.0.6) and 13 (1.1.x)."""
+    assert host.service("voipguard-blocklist.service").is_enabled
+    assert host.service("voipguard-blocklist-refresh.timer").is_running
+    request = json.dumps({"entries": [{"entry": "198.18.7.7", "timeout": 600}, {"entry": "198.18.8.0/24"},
+                                      {"entry": "2001:db8:77::/48"}, {"entry": "192.0.2.50"}]})
+    refused = host.run("echo '%s' | %s update fleet --mode add" % (request, BLOCKLIST))
+    assert refused.rc == 1 and "refused: 192.0.2.50" in refused.stdout  # 192.0.2.0/24 is whitelisted here
+    added = host.run("echo '%s' | %s update fleet --mode add --on-whitelisted skip" % (request, BLOCKLIST))
+    try:
+        assert added.rc == 0, added.stdout
+        assert json.loads(added.stdout)["skipped"] == ["192.0.2.50"]
+        state = blocklist_state(host)
+        assert state["drift"] == [], state
+        sets = state["kernel"]["sets"]
+        assert (sets["fleet-a4"], sets["fleet-n4"], sets["fleet-n6"], sets["fleet-a6"]) == (1, 1, 1, 0), sets
+        listing = json.loads(host.check_output("nft -j list set inet voipguard-blocklist fleet-a4"))
+        element = [item["set"]["elem"][0]["elem"] for item in listing["nftables"] if "set" in item][0]
+        assert element["val"] == "198.18.7.7" and 500 < element["timeout"] <= 600, element
+        assert "ip saddr @allow4 meta mark set meta mark | 0x00100000 accept" in \
+            host.check_output("nft list chain inet voipguard-blocklist input")
+    finally:
+        host.run("echo '%s' | %s update fleet --mode remove" % (request, BLOCKLIST))
+    assert "fleet-a4" not in blocklist_state(host)["kernel"]["sets"]

@@ -4,8 +4,8 @@
 """The fleet playbooks run for real with ansible-playbook against the scenario's inventory.
 
 One story, in order (the tests share the fleet's state and run in the order written):
-the attacker is banned by one PBX, ban_sync blocks it on the others (and changes nothing the second
-time); compliance passes without writing anything; a whitelist edited by hand on one PBX is reported
+the attacker is banned by one PBX, ban_sync blocks it on every PBX through the blocklist path (and
+changes nothing the second time); compliance passes without writing anything; a whitelist edited by hand on one PBX is reported
 by compliance (non-zero exit, JSON and JUnit reports) and fixed by whitelist, which also lifts the ban
 of a whitelisted address without restarting fail2ban; unban lifts the attacker's bans everywhere and
 reports where they were and why.
@@ -88,14 +88,26 @@ def test_attacker_banned_on_one_pbx(fleet, attacker, attacker_ip):
         assert not tb.firewall_blocks(fleet[name], attacker_ip), name
 
 
+def blocked_by(pbx, address):
+    """Where voipguard-blocklist blocks `address` on `pbx`, with the seconds left: [(list, entry, seconds)]."""
+    state = json.loads(pbx.check_output("/usr/local/sbin/voipguard-blocklist status --address %s" % address))
+    now = int(pbx.check_output("date +%s"))
+    return [(item["list"], item["entry"], None if item["expires"] is None else item["expires"] - now)
+            for item in state["addresses"][address]["blocked_by"]]
+
+
 def test_ban_sync_blocks_the_attacker_everywhere(fleet, attacker, attacker_ip):
     rc, output, recap = run_playbook("ban_sync")
     assert rc == 0, output
     assert set(recap) >= set(PBXS), output
-    assert recap[FIRST]["changed"] == 0 and all(recap[name]["changed"] > 0 for name in PBXS[1:]), recap
+    # Through the blocklist path: the list "fleet" on every PBX (the first one too) gains the attacker, for an hour.
+    assert all(recap[name]["changed"] > 0 for name in PBXS), recap
     for name, pbx in fleet.items():
-        assert attacker_ip in banned(pbx), name
+        [(list_name, entry, seconds)] = blocked_by(pbx, attacker_ip)
+        assert (list_name, entry) == ("fleet", attacker_ip) and 3500 < seconds <= 3600, (name, seconds)
         assert tb.firewall_blocks(pbx, attacker_ip), name
+    for name in PBXS[1:]:
+        assert attacker_ip not in banned(fleet[name]), name  # not one fail2ban ticket per address
     # packets from the attacker no longer reach a PBX that never saw it fail
     assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx3"]), tb.PHONE_USER, "x", timeout=2) == ["timeout"]
 
@@ -143,9 +155,12 @@ def test_whitelist_edited_by_hand_is_reported(fleet, tmp_path):
     assert whitelist["status"] == "failed"
     assert "not in policy: %s" % STALE_ENTRY in whitelist["message"] and "missing: 198.51.100.0/24" in whitelist["message"]
     assert "jail.local" in whitelist["message"]
-    assert failed_cases(junit) == [(EDITED, "whitelist")]
+    # The blocklist's whitelist sets still hold the policy, not the hand-edited jail.local: that is drift too.
+    blocklist = [check for check in report["hosts"][EDITED]["checks"] if check["name"] == "blocklist"][0]
+    assert blocklist["status"] == "failed" and "set allow4 holds" in blocklist["message"], blocklist
+    assert failed_cases(junit) == [(EDITED, "blocklist"), (EDITED, "whitelist")]
     suite = [suite for suite in junit.iter("testsuite") if suite.get("name") == EDITED][0]
-    assert suite.get("failures") == "1"
+    assert suite.get("failures") == "2"
     assert "DRIFT whitelist" in output
     assert dict((name, config_fingerprint(pbx)) for name, pbx in fleet.items()) == before
 
@@ -160,9 +175,10 @@ def test_whitelist_playbook_fixes_it_without_restart(fleet, attacker_ip, tmp_pat
     assert "198.51.100.0/24" in ignoreip and STALE_ENTRY not in ignoreip
     assert STALE_ENTRY not in edited.file("/etc/fail2ban/jail.local").content_string
     assert CUSTOMER not in banned(edited)
-    # reloaded, not restarted: same process, the attacker's ban kept
+    # reloaded, not restarted: same process; the attacker still blocked; the blocklist's whitelist the policy's again
     assert fail2ban_pid(edited) == pid
-    assert attacker_ip in banned(edited)
+    assert [item[0] for item in blocked_by(edited, attacker_ip)] == ["fleet"]
+    assert json.loads(edited.check_output("/usr/local/sbin/voipguard-blocklist status --kernel"))["drift"] == []
 
     rc, output, _recap, report, _junit = run_compliance(tmp_path)
     assert rc == 0 and report["summary"]["drifted"] == [], output
@@ -174,12 +190,15 @@ def test_unban_lifts_the_ban_everywhere_and_reports_where(fleet, attacker, attac
     assert rc == 0, output
     report = json.loads(report_file.read_text())[attacker_ip]
     assert report["hosts"] == PBXS
-    where = dict((item["host"], item) for item in report["banned_on"])
-    assert all(item["jail"] == JAIL and item["filter"] == "voipguard-freeswitch" for item in where.values()), where
-    assert where[FIRST]["history"]["found"] >= 4 and "filter voipguard-freeswitch matched" in where[FIRST]["origin"]
-    for name in PBXS[1:]:
-        assert where[name]["history"]["found"] == 0 and "banip" in where[name]["origin"], where[name]
+    jails = dict((item["host"], item) for item in report["banned_on"] if item["jail"])
+    lists = dict((item["host"], item) for item in report["banned_on"] if item["blocklist"])
+    # banned by the jail where it failed, blocked through the fleet's list everywhere (ban_sync)
+    assert list(jails) == [FIRST] and jails[FIRST]["jail"] == JAIL and jails[FIRST]["filter"] == "voipguard-freeswitch"
+    assert jails[FIRST]["history"]["found"] >= 4 and "filter voipguard-freeswitch matched" in jails[FIRST]["origin"]
+    assert sorted(lists) == PBXS, report["banned_on"]
+    assert all(item["origin"] == "blocklist fleet (entry %s)" % attacker_ip for item in lists.values()), lists
     for name, pbx in fleet.items():
         assert attacker_ip not in banned(pbx), name
+        assert blocked_by(pbx, attacker_ip) == [], name
         assert not tb.firewall_blocks(pbx, attacker_ip), name
     assert tb.register(attacker, tb.address_of(fleet["vg-fleet-pbx3"]), tb.PHONE_USER, "x", timeout=3) == ["403"]

@@ -29,9 +29,10 @@ def run_module(host_name, module, args):
     return output["plays"][0]["tasks"][0]["hosts"][host_name]
 
 
-def run_playbook(name, *extra_vars):
-    """ansible-playbook voipguard.pbx.<name> on the scenario's inventory: (rc, output, {host: recap counts})."""
-    command = ["ansible-playbook", "voipguard.pbx." + name]
+def run_playbook(name, *extra_vars, limit=None):
+    """ansible-playbook voipguard.pbx.<name> on the scenario's inventory (`limit`: a host pattern):
+    (rc, output, {host: recap counts})."""
+    command = ["ansible-playbook", "voipguard.pbx." + name] + (["--limit", limit] if limit else [])
     for extra in extra_vars:
         command += ["-e", extra]
     result = _ansible(command, "default", stderr=subprocess.STDOUT)

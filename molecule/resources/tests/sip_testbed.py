@@ -53,7 +53,7 @@ def address_of(host):
 
 
 def register(client, target, user, password, count=1, expect=None, domain=SIP_DOMAIN, transport="udp", timeout=3,
-             expires=3600):
+             expires=3600, source_ip=None):
     """Send `count` REGISTER attempts from `client` (a testinfra host) and return the final status of each.
 
     Each status is a SIP code as a string ("200", "403") or "timeout" when the PBX never answered.
@@ -64,6 +64,8 @@ def register(client, target, user, password, count=1, expect=None, domain=SIP_DO
            "--password", password, "--count", str(count), "--timeout", str(timeout), "--expires", str(expires)]
     if domain:
         cmd += ["--domain", domain]
+    if source_ip:
+        cmd += ["--source-ip", source_ip]
     result = client.run(" ".join(_quote(c) for c in cmd))
     statuses = re.findall(r"^attempt=\d+ .* result=(\S+)", result.stdout, re.M)
     assert len(statuses) == count, "sip-register printed %r (stderr %r)" % (result.stdout, result.stderr)
@@ -93,11 +95,16 @@ def jail_status(pbx, jail):
 
 def firewall_blocks(pbx, address):
     """True when the PBX's firewall (nftables sets or iptables chains) holds `address` (the tests' own
-    counter table aside)."""
+    counter table and voipguard-blocklist's whitelist sets, allow4 and allow6, aside)."""
     pattern = r"(?<![\d.])%s(?![\d.])" % re.escape(address)
     tables = pbx.run("nft list tables")
     for family, name in re.findall(r"^table (\S+) (\S+)$", tables.stdout, re.M):
-        if name != nft_counter.TABLE and re.search(pattern, pbx.run("nft list table %s %s" % (family, name)).stdout):
+        if name == nft_counter.TABLE:
+            continue
+        listing = pbx.run("nft list table %s %s" % (family, name)).stdout
+        if name == "voipguard-blocklist":
+            listing = re.sub(r"set allow[46] \{.*?\n\t\}", "", listing, flags=re.S)
+        if re.search(pattern, listing):
             return True
     ipt = pbx.run("iptables-save")
     return ipt.rc == 0 and re.search(r"(?<![\d.])%s(?![\d.])" % re.escape(address), ipt.stdout) is not None

@@ -12,8 +12,8 @@ __metaclass__ = type
 import hashlib
 import json
 import os
-import shutil
 import stat
+import sys
 
 import pytest
 
@@ -28,8 +28,10 @@ ROLE_PROGRAM = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..
 
 @pytest.fixture
 def installed(tmp_path):
+    # As the role installs it: with a shebang naming a Python 3.
     program = tmp_path / 'voipguard-blocklist'
-    shutil.copy(ROLE_PROGRAM, str(program))
+    with open(ROLE_PROGRAM) as source:
+        program.write_text('#!%s\n%s' % (sys.executable, source.read()))
     program.chmod(program.stat().st_mode | stat.S_IXUSR)
     recorder = tmp_path / 'nft'
     # Loads succeed; listings find no table (the kernel side is the program's tests').
