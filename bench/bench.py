@@ -4,12 +4,13 @@
 """`make bench`: voipguard.pbx against the stock Debian 12 fail2ban setup, measured in the same run.
 
 Benchmarks (bench/README.md explains each): ban latency through SIP, a flood from 200 sources,
-filter throughput, many bans, converge time. Prints medians and ratios (ours / stock) and the targets met or not; writes every
-sample as JSON to bench/results/<UTC time>/results.json (and bench/results/latest.json).
+filter throughput, many bans, blocklists (100,000 and 1,000,000 entries), converge time. Prints
+medians and ratios (ours / stock) and the targets met or not; writes every sample as JSON to
+bench/results/<UTC time>/results.json (and bench/results/latest.json).
 
 Environment:
   BENCH_QUICK=1        smoke run of about 3 minutes (fewer runs, smaller sizes, no fleet)
-  BENCH_ONLY=a,b       only these benchmarks: latency, flood, filters, bans, converge
+  BENCH_ONLY=a,b       only these benchmarks: latency, flood, filters, bans, blocklist, converge
   BENCH_KEEP=1         leave the containers running at the end (cleaned up by the next run)
 """
 
@@ -24,6 +25,7 @@ import tempfile
 import time
 
 import bench_bans
+import bench_blocklist
 import bench_converge
 import bench_filters
 import bench_flood
@@ -32,7 +34,8 @@ import stats
 import testbed
 
 # In the order they run: the flood before the many bans, which leave thousands of bans behind.
-ALL = ("latency", "flood", "filters", "bans", "converge")
+# The blocklist benchmark reboots the ours container: after the others that use it.
+ALL = ("latency", "flood", "filters", "bans", "blocklist", "converge")
 
 # Sized for about 20 minutes on an idle 2-core machine (most of it: converge and the per-ban actions).
 FULL = dict(
@@ -40,6 +43,8 @@ FULL = dict(
     flood_runs=3, flood_seconds=20,
     filter_lines=200000, filter_runs=3, filter_formats=("1.10.7", "1.10.6"),
     bans_plan=((1000, 2), (10000, 1)), bans_deadline=30, bans_reference_runs=2,
+    blocklist_sizes=(100000, 1000000), blocklist_runs=3, blocklist_reboots=2,
+    blocklist_fail2ban_size=100000, blocklist_fail2ban_runs=1, blocklist_fail2ban_deadline=120,
     converge_one_host_runs=2, converge_fleet_runs=2, setup_noop=True,
 )
 # About 3 minutes, most of it converging the two setups once.
@@ -48,10 +53,13 @@ QUICK = dict(
     flood_runs=1, flood_seconds=10,
     filter_lines=20000, filter_runs=1, filter_formats=("1.10.7",),
     bans_plan=((300, 1),), bans_deadline=20, bans_reference_runs=1,
+    blocklist_sizes=(10000,), blocklist_runs=1, blocklist_reboots=0,
+    blocklist_fail2ban_size=1000, blocklist_fail2ban_runs=1, blocklist_fail2ban_deadline=30,
     converge_one_host_runs=1, converge_fleet_runs=0, setup_noop=False,
 )
 
-TARGETS = dict(latency_p95_s=0.5, attempts_after_maxretry=20, bans_10k_s=10.0)
+TARGETS = dict(latency_p95_s=0.5, attempts_after_maxretry=20, bans_10k_s=10.0,
+               blocklist_100k_load_s=1.0, blocklist_100k_restore_s=2.0)
 
 
 def load_average():
@@ -141,6 +149,17 @@ def targets(results):
             rows.append(dict(target="10,000 bans %s in <= %d s" % (label, TARGETS["bans_10k_s"]), value=value,
                              extrapolated=(ours.get(key) or {}).get("median") is None,
                              met=value is not None and value <= TARGETS["bans_10k_s"]))
+    blocklist = (results.get("blocklist") or {}).get("sizes", {}).get("100000")
+    if blocklist:
+        rows.append(dict(target="100,000 blocklist entries loaded in <= %.0f s" % TARGETS["blocklist_100k_load_s"],
+                         value=blocklist["load_seconds"]["median"],
+                         met=blocklist["load_seconds"]["median"] <= TARGETS["blocklist_100k_load_s"]))
+        restores = [blocklist["firewall_restart_restore_seconds"]["median"]]
+        if blocklist.get("boot_restore_seconds"):
+            restores.append(blocklist["boot_restore_seconds"]["median"])
+        rows.append(dict(target="100,000 blocklist entries restored after a firewall restart%s in <= %.0f s"
+                                % (" and at boot" if len(restores) > 1 else "", TARGETS["blocklist_100k_restore_s"]),
+                         value=max(restores), met=max(restores) <= TARGETS["blocklist_100k_restore_s"]))
     filters = results.get("filters")
     if filters and "1.10.7" in filters["formats"]:
         entry = filters["formats"]["1.10.7"]["filters"]
@@ -245,6 +264,23 @@ def print_summary(results):
         add("  reference, %d addresses: fail2ban with no action %s; one nft bulk add into a separate set %s"
             % (ref["size"], stats.fmt(ref["fail2ban_without_action_seconds"]["median"], " s"),
                stats.fmt(ref["nft_bulk_add_seconds"]["median"], " s", 3)))
+    blocklist = results.get("blocklist")
+    if blocklist:
+        add("")
+        add("Blocklists (voipguard-blocklist import of a file: 90%% IPv4 addresses, 5%% IPv4 /24, 4%% IPv6 addresses, 1%% IPv6 /48)")
+        for size, item in blocklist["sizes"].items():
+            add("  %8s entries: load median %s (nft %s, %d runs)  restore after firewall restart %s  at boot %s"
+                "  program RSS %s MiB  kernel memory +%s MiB"
+                % (size, stats.fmt(item["load_seconds"]["median"], " s", 3), stats.fmt(item["nft_seconds"]["median"], " s", 3),
+                   item["load_seconds"]["runs"], stats.fmt(item["firewall_restart_restore_seconds"]["median"], " s", 3),
+                   stats.fmt((item.get("boot_restore_seconds") or {}).get("median"), " s", 3),
+                   stats.fmt(item["program_max_rss_mb"], "", 1), stats.fmt(item["kernel_unreclaimable_delta_mb"], "", 1)))
+        fail2ban = blocklist["fail2ban"]
+        add("  fail2ban's path, %d addresses (banip, %d per call): ban %s, restore after restart %s"
+            % (fail2ban["runs"][0]["size"], bench_bans.BATCH, _time_or_estimate(fail2ban, "ban_seconds"),
+               _time_or_estimate(fail2ban, "restore_seconds")))
+        add("  ratio blocklist/fail2ban (first size): load %s, restore %s"
+            % (stats.fmt_ratio(blocklist["ratio_load_vs_fail2ban_ban"]), stats.fmt_ratio(blocklist["ratio_restore_vs_fail2ban_restore"])))
     converge = results.get("converge")
     if converge:
         add("")
@@ -310,6 +346,10 @@ def main():
         if "bans" in selected:
             results["bans"] = bench_bans.run(ours, stock, config["bans_plan"], config["bans_deadline"],
                                              config["bans_reference_runs"])
+        if "blocklist" in selected:
+            results["blocklist"] = bench_blocklist.run(
+                ours, config["blocklist_sizes"], config["blocklist_runs"], config["blocklist_reboots"],
+                config["blocklist_fail2ban_size"], config["blocklist_fail2ban_runs"], config["blocklist_fail2ban_deadline"])
         if "converge" in selected:
             results["converge"] = bench_converge.run(results_dir, setup_samples, config["converge_one_host_runs"],
                                                      config["converge_fleet_runs"])

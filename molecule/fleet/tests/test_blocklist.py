@@ -33,16 +33,6 @@ LOCAL_CONTENT = "# blocked by the operator\n172.28.50.80/29\n203.0.113.0/24\n"
 testinfra_hosts = ["docker://vg-fleet-pbx1"]
 
 
-@pytest.fixture(scope="module")
-def fleet():
-    return dict((name, tb.container(name)) for name in PBXS)
-
-
-@pytest.fixture(scope="module")
-def attacker():
-    return tb.container("vg-fleet-attacker")
-
-
 def status(pbx, *addresses):
     command = "%s status --kernel" % PROGRAM + "".join(" --address %s" % address for address in addresses)
     return json.loads(pbx.check_output(command))

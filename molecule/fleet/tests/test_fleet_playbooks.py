@@ -33,16 +33,6 @@ testinfra_hosts = ["docker://vg-fleet-pbx1"]
 
 
 @pytest.fixture(scope="module")
-def fleet():
-    return dict((name, tb.container(name)) for name in PBXS)
-
-
-@pytest.fixture(scope="module")
-def attacker():
-    return tb.container("vg-fleet-attacker")
-
-
-@pytest.fixture(scope="module")
 def attacker_ip(attacker):
     return tb.address_of(attacker)
 
