@@ -267,7 +267,7 @@ def print_summary(results):
     blocklist = results.get("blocklist")
     if blocklist:
         add("")
-        add("Blocklists (voipguard-blocklist import of a file: 90%% IPv4 addresses, 5%% IPv4 /24, 4%% IPv6 addresses, 1%% IPv6 /48)")
+        add("Blocklists (voipguard-blocklist import of a file: 90% IPv4 addresses, 5% IPv4 /24, 4% IPv6 addresses, 1% IPv6 /48)")
         for size, item in blocklist["sizes"].items():
             add("  %8s entries: load median %s (nft %s, %d runs)  restore after firewall restart %s  at boot %s"
                 "  program RSS %s MiB  kernel memory +%s MiB"

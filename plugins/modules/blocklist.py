@@ -17,9 +17,10 @@ description:
     (O(ignore:fail2ban_blocklist_enabled), on by default on Linux with systemd). Its lists are nftables sets
     beside fail2ban's bans, so 100,000 entries load in well under a second, networks included, and each entry
     expires by itself when given a timeout.
-  - The whitelist always wins. It is jail.local's C([DEFAULT] ignoreip), addresses, networks and DNS names. An
-    entry it covers is refused (the message names every such entry and nothing changes), or skipped with
-    O(on_whitelisted=skip). So is a network broader than the role's limit (IPv4 /8, IPv6 /32 by default).
+  - The whitelist always wins. It is the C(ignoreip) of every jail in jail.local and jail.d (addresses, networks
+    and DNS names) plus the host's own addresses. An entry it covers is refused (the message names every such
+    entry and nothing changes), or skipped with O(on_whitelisted=skip). So is a network broader than the role's
+    limit (IPv4 /8, IPv6 /32 by default). While a whitelisted name has never resolved, nothing is added.
   - O(state=lifted) unblocks addresses everywhere, removing them from the managed lists and keeping them out
     of the imported ones (a listed network is split around them) for the role's C(fail2ban_blocklist_lift_seconds).
   - Imported lists (the role's C(fail2ban_blocklist_sources)) cannot be changed here, only lifted from.
@@ -55,9 +56,12 @@ options:
     default: 0
   state:
     description:
-      - V(present) adds the entries missing from the list (those present keep their expiry, so a second run changes
-        nothing). V(exact) makes the list hold exactly the entries. V(absent) removes them. V(lifted) unblocks the
-        addresses in O(entries) in every list.
+      - V(present) adds the entries missing from the list; those present keep their expiry until less than half of
+        their timeout is left, so a second run changes nothing. V(exact) makes the list hold exactly the entries.
+        V(absent) removes them. V(lifted) unblocks the addresses in O(entries) in every list (a network holding one
+        is split around it).
+      - When nothing changes but the table in the kernel differs from the lists (someone flushed the firewall),
+        the table is loaded again and the task reports a change.
     type: str
     choices: [present, exact, absent, lifted]
     default: present
@@ -106,6 +110,14 @@ added:
   sample: [203.0.113.0/24]
 removed:
   description: Entries removed.
+  returned: unless O(state=lifted)
+  type: list
+  elements: str
+  sample: []
+renewed:
+  description:
+    - Entries present whose expiry was pushed back, because less than half of their O(timeout) was left (a ban the
+      fleet still shares stays blocked without changing on every run).
   returned: unless O(state=lifted)
   type: list
   elements: str
@@ -170,7 +182,7 @@ def main():
         module.fail_json(msg=str(exc))
     extra = {'diff': diff_of(result, params['name'])} if module._diff else {}
     module.exit_json(changed=result['changed'], added=result['added'], removed=result['removed'],
-                     skipped=result['skipped'], entries=result['entries'], **extra)
+                     renewed=result['renewed'], skipped=result['skipped'], entries=result['entries'], **extra)
 
 
 if __name__ == '__main__':

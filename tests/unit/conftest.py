@@ -7,8 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -80,3 +82,49 @@ def postgres_cluster():
     sys.path.insert(0, UNIT_DIR)
     import fusionpbx_pg  # pylint: disable=import-outside-toplevel
     yield from fusionpbx_pg.postgres_cluster_lifetime()
+
+
+class Namespace:
+    """A network namespace held open by a sleeping process; nft runs in it through a wrapper."""
+
+    def __init__(self, root):
+        self.holder = subprocess.Popen(['unshare', '-n', 'sleep', '3600'])
+        self.wrapper = os.path.join(str(root), 'nft-in-netns')
+        with open(self.wrapper, 'w') as handle:
+            handle.write('#!/bin/sh\nexec %s --net=/proc/%d/ns/net %s "$@"\n'
+                         % (shutil.which('nsenter'), self.holder.pid, shutil.which('nft')))
+        os.chmod(self.wrapper, 0o755)
+        deadline = 50
+        while subprocess.call([self.wrapper, 'list', 'ruleset'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+            deadline -= 1
+            assert deadline, 'the namespace never answered'
+
+    def nft(self, *args):
+        return subprocess.run([self.wrapper] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, check=False).stdout
+
+    def elements(self, set_name):
+        listing = json.loads(self.nft('-j', 'list', 'set', 'inet', 'voipguard-blocklist', set_name))
+        for item in listing['nftables']:
+            if 'set' in item:
+                return item['set'].get('elem', [])
+        return []
+
+    def close(self):
+        self.holder.kill()
+        self.holder.wait()
+
+
+@pytest.fixture
+def netns(tmp_path):
+    """A network namespace of its own with the real nft (root only; a failure where CI demands fail2ban)."""
+    missing = None
+    if os.geteuid() != 0 or not shutil.which('unshare') or not shutil.which('nsenter') or not shutil.which('nft'):
+        missing = 'root with unshare, nsenter and nft'
+    if missing:
+        if os.environ.get('VOIPGUARD_REQUIRE_FAIL2BAN'):
+            pytest.fail('%s required (VOIPGUARD_REQUIRE_FAIL2BAN is set) but missing' % missing)
+        pytest.skip('%s missing' % missing)
+    namespace = Namespace(tmp_path)
+    yield namespace
+    namespace.close()

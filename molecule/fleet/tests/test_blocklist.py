@@ -269,6 +269,9 @@ def test_the_whitelist_wins_over_a_jail_ban_forced_by_hand(fleet, attacker):
     pbx = fleet["vg-fleet-pbx1"]
     customer = "198.51.100.77"           # inside the policy whitelist 198.51.100.0/24
     attacker.check_output("ip addr add %s/32 dev eth0" % customer)
+    # The PBX would not answer an ARP request from an address off its network: give the attacker its MAC.
+    pbx_mac = pbx.check_output("cat /sys/class/net/eth0/address").strip()
+    attacker.check_output("ip neigh replace %s lladdr %s dev eth0 nud permanent" % (tb.address_of(pbx), pbx_mac))
     try:
         forced = run_module("vg-fleet-pbx1", "voipguard.pbx.fail2ban_ban",
                             {"jail": "voipguard-freeswitch", "addresses": [customer], "force": True})
@@ -283,6 +286,7 @@ def test_the_whitelist_wins_over_a_jail_ban_forced_by_hand(fleet, attacker):
         run_module("vg-fleet-pbx1", "voipguard.pbx.fail2ban_ban",
                    {"jail": "voipguard-freeswitch", "addresses": [customer], "state": "unbanned"})
         attacker.run("ip addr del %s/32 dev eth0" % customer)
+        attacker.run("ip neigh del %s dev eth0" % tb.address_of(pbx))
 
 
 def test_the_fleet_is_left_as_converged(fleet):

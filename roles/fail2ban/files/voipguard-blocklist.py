@@ -21,8 +21,11 @@ fleet's shared bans and imported VoIP blocklists, tens of thousands of entries, 
   ``broadest_network``, is refused whole with the entries named, and nothing changes.
 - Writes are atomic (temporary file, fsync, rename): an import interrupted halfway, or a download that
   fails or comes back empty, leaves the last good list in force.
-- ``lift`` (the unban playbook) removes an address from the managed lists at once and keeps it out of
-  the imported ones for ``lift_seconds`` (a listed network is split around it).
+- ``lift`` (the unban playbook) removes an address from the managed lists at once (a listed network is
+  split around it) and keeps it out of the imported ones for ``lift_seconds``.
+- The whitelist also holds the host's own addresses (fail2ban's ignoreself) and every jail's ignoreip; a
+  host name that does not resolve now keeps its last resolved addresses, and one never resolved refuses
+  changes (it could cover an entry).
 
 Commands (each prints one JSON object; exit 1 with {"failed": true, "msg": ...} on an error):
   apply [--check] [--if-drifted]  load the table from the lists (boot, firewall reload, converge)
@@ -40,9 +43,13 @@ system's Python 3.
 from __future__ import absolute_import, division, print_function
 
 import argparse
+import bisect
+import concurrent.futures
 import contextlib
 import errno
 import fcntl
+import glob
+import heapq
 import ipaddress
 import json
 import math
@@ -56,20 +63,25 @@ import time
 import urllib.request
 
 DEFAULT_CONFIG = '/etc/voipguard/blocklist.json'
-LIST_NAME_RE = re.compile(r'^[a-z0-9][a-z0-9_]{0,23}$')
-TABLE_NAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]*$')
+LIST_NAME_RE = re.compile(r'[a-z0-9][a-z0-9_]{0,23}', re.ASCII)
+TABLE_NAME_RE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.-]*', re.ASCII)
 SAMPLE = 10  # entries named in a message
+# nft refuses longer element timeouts ("value too large"); 1,000 days is far beyond any ban.
+MAX_TIMEOUT = 86400 * 1000
 DEFAULTS = {
     'table': 'voipguard-blocklist',
     'chain_priority': -10,
     'state_dir': '/var/lib/voipguard/blocklist',
     'whitelist_file': '/etc/fail2ban/jail.local',
     'whitelist': [],
+    'ignoreself': True,
     'broadest_network': {'ipv4': 8, 'ipv6': 32},
     'sources': {},
     'lift_seconds': 604800,
     'download_timeout': 60,
+    'resolve_timeout': 5,
     'max_download_bytes': 64 * 1024 * 1024,
+    'max_entries': 2000000,
     'nft': 'nft',
     # Set on whitelisted sources' packets: voipguard-nftables.py's jail rules skip them (its WHITELIST_MARK).
     'whitelist_mark': 0x00100000,
@@ -103,7 +115,7 @@ def load_config(path):
         raise BlocklistError('the configuration %s must be a JSON object' % path)
     config = dict(DEFAULTS)
     config.update(raw)
-    if not TABLE_NAME_RE.match(str(config['table'])):
+    if not TABLE_NAME_RE.fullmatch(str(config['table'])):
         raise BlocklistError('table %r is not a valid nftables name' % config['table'])
     broadest = config['broadest_network']
     if not (1 <= int(broadest.get('ipv4', 8)) <= 32 and 1 <= int(broadest.get('ipv6', 32)) <= 128):
@@ -119,31 +131,64 @@ def load_config(path):
         check_list_name(name)
         if not isinstance(source, dict) or bool(source.get('url')) == bool(source.get('path')):
             raise BlocklistError('source %s must name exactly one of url and path' % name)
+        check_timeout(source.get('timeout') or 0, 'source %s: timeout' % name)
     return config
 
 
 def check_list_name(name):
-    if not LIST_NAME_RE.match(name or ''):
+    if not isinstance(name, str) or not LIST_NAME_RE.fullmatch(name):
         raise BlocklistError('list name %r must be 1-24 characters of a-z, 0-9 and _, starting with a letter or digit'
                              % (name,))
 
 
+def check_timeout(timeout, what):
+    """A timeout in whole seconds, 0 meaning none; BlocklistError otherwise (true, "3600", 1e9 are refused)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 0 <= timeout <= MAX_TIMEOUT:
+        raise BlocklistError('%s must be whole seconds from 0 to %d, got %r' % (what, MAX_TIMEOUT, timeout))
+    return timeout
+
+
 # -- entries ---------------------------------------------------------------------------------------------
 
-IPV4_CANONICAL_RE = re.compile(r'^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$')
+IPV4_CANONICAL_RE = re.compile(r'(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}'
+                               r'(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])', re.ASCII)
+IPV4_MAPPED = ipaddress.ip_network('::ffff:0:0/96')
 
 
 def parse_entry(text):
-    """An address or network in canonical form (192.0.2.7, 198.51.100.0/24, 2001:db8::/32), or ValueError."""
+    """An address or network in canonical form (192.0.2.7, 198.51.100.0/24, 2001:db8::/32), or ValueError.
+
+    Like fail2ban, an IPv4-mapped IPv6 address is its IPv4 address; zone ids and networks with host bits
+    set are refused."""
+    if not isinstance(text, str):
+        raise ValueError('not a string')
     text = text.strip()
-    if IPV4_CANONICAL_RE.match(text):  # most of a blocklist: already canonical, 5x faster than ipaddress
+    if IPV4_CANONICAL_RE.fullmatch(text):  # most of a blocklist: already canonical, 5x faster than ipaddress
         return text
+    if '%' in text or not text.isascii():
+        raise ValueError('zone ids and non-ASCII characters are refused')
     if '/' in text:
         network = ipaddress.ip_network(text, strict=True)
+        if network.version == 6 and network.subnet_of(IPV4_MAPPED):
+            raise ValueError('an IPv4-mapped network: give it as IPv4')
         if network.prefixlen == network.max_prefixlen:
             return str(network.network_address)
         return str(network)
-    return str(ipaddress.ip_address(text))
+    address = ipaddress.ip_address(text)
+    if address.version == 6 and address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def parse_address(text):
+    """A single address (lift, status) in canonical form; BlocklistError otherwise."""
+    try:
+        entry = parse_entry(text)
+    except ValueError:
+        entry = None
+    if entry is None or '/' in entry:
+        raise BlocklistError('not an address: %r' % (text,))
+    return entry
 
 
 def parse_lines(text):
@@ -162,10 +207,6 @@ def parse_lines(text):
     return entries, invalid
 
 
-def network_of(entry):
-    return ipaddress.ip_network(entry, strict=False)
-
-
 def entry_range(entry):
     """(version, first, last) of a canonical entry as integers (inet_pton: ipaddress is 5x slower, and
     100,000 entries are checked against the whitelist on every import)."""
@@ -176,74 +217,219 @@ def entry_range(entry):
     return version, first, first | ((1 << host_bits) - 1)
 
 
-def whitelist_entries(config):
-    """The whitelist as networks, and the names that did not resolve."""
-    items = list(LOOPBACK) + list(config.get('whitelist') or [])
-    items += read_ignoreip(config.get('whitelist_file'))
-    networks, unresolved = [], []
-    for item in items:
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-            continue
-        except ValueError:
-            pass
-        try:
-            for info in socket.getaddrinfo(item, None):
-                networks.append(ipaddress.ip_network(info[4][0].split('%')[0]))
-        except (socket.error, UnicodeError, ValueError):
-            unresolved.append(item)
-    collapsed = []
+def range_text(version, first, last):
+    """An nft interval element: a prefix where the range is one, else first-last."""
+    make = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    size = last - first + 1
+    if size & (size - 1) == 0 and first % size == 0:
+        bits = (32 if version == 4 else 128) - size.bit_length() + 1
+        return str(make(first)) if size == 1 else '%s/%d' % (make(first), bits)
+    return '%s-%s' % (make(first), make(last))
+
+
+def expiry_key(expiry):
+    return float('inf') if expiry is None else expiry
+
+
+def network_segments(networks):
+    """Interval sets refuse overlapping elements: the networks of one list [(entry, expiry)] as disjoint
+    ranges [(version, first, last, expiry)], each blocked until the latest expiry of the networks covering it,
+    so nested networks with different expiries each keep theirs. Adjacent ranges with one expiry are merged."""
+    segments = []
     for version in (4, 6):
-        collapsed += ipaddress.collapse_addresses(sorted(set(n for n in networks if n.version == version)))
-    return collapsed, sorted(set(unresolved))
+        items = sorted((entry_range(entry)[1:] + (expiry,)) for entry, expiry in networks
+                       if (':' in entry) == (version == 6))
+        if not items:
+            continue
+        boundaries = sorted(set([first for first, _last, _e in items] + [last + 1 for _f, last, _e in items]))
+        active, index = [], 0
+        for position, start in enumerate(boundaries[:-1]):
+            while index < len(items) and items[index][0] <= start:
+                first, last, expiry = items[index]
+                heapq.heappush(active, (-expiry_key(expiry), last, expiry))
+                index += 1
+            while active and active[0][1] < start:
+                heapq.heappop(active)
+            if not active:
+                continue
+            stop, expiry = boundaries[position + 1] - 1, active[0][2]
+            if segments and segments[-1][0] == version and segments[-1][2] == start - 1 and segments[-1][3] == expiry:
+                segments[-1] = (version, segments[-1][1], stop, expiry)
+            else:
+                segments.append((version, start, stop, expiry))
+    return segments
+
+
+def split_around(entries, addresses):
+    """entries {entry: expiry} without `addresses` (canonical single addresses): networks holding one are split
+    around it; a piece that is also an entry keeps the later expiry."""
+    if not addresses:
+        return entries
+    lifted = {4: [], 6: []}
+    for address in addresses:
+        version, first, _last = entry_range(address)
+        lifted[version].append(first)
+    for values in lifted.values():
+        values.sort()
+    result = {}
+
+    def keep(entry, expiry):
+        if entry not in result or expiry_key(expiry) > expiry_key(result[entry]):
+            result[entry] = expiry
+
+    for entry, expiry in entries.items():
+        version, first, last = entry_range(entry)
+        inside = lifted[version][bisect.bisect_left(lifted[version], first):bisect.bisect_right(lifted[version], last)]
+        if not inside:
+            keep(entry, expiry)
+            continue
+        if '/' not in entry:
+            continue
+        pieces = [ipaddress.ip_network(entry)]
+        for value in inside:
+            hole = ipaddress.ip_network((value, 32 if version == 4 else 128))
+            pieces = [part for piece in pieces
+                      for part in (piece.address_exclude(hole) if hole.subnet_of(piece) else [piece])]
+        for piece in pieces:
+            keep(str(piece) if piece.prefixlen < piece.max_prefixlen else str(piece.network_address), expiry)
+    return result
+
+
+# -- the whitelist ---------------------------------------------------------------------------------------
+
+def strip_inline_comment(value):
+    """fail2ban's inline comments: ';' or '#' after white space."""
+    return re.split(r'\s[;#]', ' ' + value, 1)[0].strip()
 
 
 def read_ignoreip(path):
-    """[DEFAULT] ignoreip of jail.local (continuation lines included); [] without the file or key."""
+    """ignoreip of every section of one fail2ban file (continuation lines included); [] without it."""
     if not path or not os.path.isfile(path):
         return []
-    section, value, collecting = None, [], False
+    found, value, collecting = [], [], False
     with open(path, encoding='utf-8', errors='replace') as handle:
         for line in handle:
             stripped = line.strip()
             if collecting and line[:1] in (' ', '\t') and stripped and not stripped.startswith(('#', ';')):
-                value.append(stripped)
+                value.append(strip_inline_comment(stripped))
                 continue
+            if collecting:
+                found.extend(value)
             collecting = False
-            match = re.match(r'^\[([^\]]+)\]', stripped)
-            if match:
-                section = match.group(1).strip()
-                continue
             match = re.match(r'^ignoreip\s*[=:]\s*(.*)$', stripped)
-            if match and section == 'DEFAULT':
-                value, collecting = [match.group(1)], True
-    return [item for item in re.split(r'[\s,]+', ' '.join(value)) if item]
+            if match:
+                value, collecting = [strip_inline_comment(match.group(1))], True
+    if collecting:
+        found.extend(value)
+    return [item for item in re.split(r'[\s,]+', ' '.join(found)) if item]
+
+
+def whitelist_files(config):
+    """jail.local and the jail.d files: every jail's ignoreip counts (the whitelist wins in any of them)."""
+    jail_local = config.get('whitelist_file')
+    if not jail_local:
+        return []
+    directory = os.path.join(os.path.dirname(jail_local), 'jail.d')
+    return [jail_local] + sorted(glob.glob(os.path.join(directory, '*.conf')) + glob.glob(os.path.join(directory, '*.local')))
+
+
+def own_addresses():
+    """The host's own addresses (fail2ban's ignoreself), from `ip -o addr`."""
+    try:
+        out = subprocess.run(['ip', '-o', 'addr', 'show'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             universal_newlines=True, check=False).stdout
+    except OSError:
+        return []
+    return [match.split('%')[0] for match in re.findall(r'\binet6? ([0-9a-fA-F.:%]+)/\d+', out)]
+
+
+def resolve_names(names, timeout):
+    """{name: [addresses]} of the names that resolved within `timeout` seconds (in parallel)."""
+    def resolve(name):
+        return sorted(set(info[4][0].split('%')[0] for info in socket.getaddrinfo(name, None)))
+
+    resolved = {}
+    if not names:
+        return resolved
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(names)))
+    futures = dict((pool.submit(resolve, name), name) for name in names)
+    try:
+        for future in concurrent.futures.as_completed(futures, timeout=timeout):
+            try:
+                resolved[futures[future]] = future.result()
+            except (socket.error, UnicodeError, ValueError):
+                pass
+    except concurrent.futures.TimeoutError:
+        pass
+    pool.shutdown(wait=False)
+    return resolved
 
 
 class Policy(object):
     """What an entry may be: not whitelisted, not broader than the configured limit."""
 
-    def __init__(self, config):
-        self.whitelist, self.unresolved = whitelist_entries(config)
-        self.ranges = [entry_range(str(network)) for network in self.whitelist]
+    def __init__(self, config, cache_path=None):
+        items = list(LOOPBACK) + list(config.get('whitelist') or [])
+        for path in whitelist_files(config):
+            items += read_ignoreip(path)
+        if config.get('ignoreself', True):
+            items += own_addresses()
+        networks, names = [], []
+        for item in items:
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                names.append(item)
+        names = sorted(set(names))
+        resolved = resolve_names(names, float(config.get('resolve_timeout', 5)))
+        # A name that does not resolve now keeps the addresses it had: a DNS failure must not open the list.
+        cache = read_json(cache_path, {}) if cache_path else {}
+        cache = cache if isinstance(cache, dict) else {}
+        self.unresolved = [name for name in names if name not in resolved]
+        self.never_resolved = [name for name in self.unresolved if not cache.get(name)]
+        if cache_path and resolved and any(cache.get(name) != addresses for name, addresses in resolved.items()):
+            cache.update(resolved)
+            with contextlib.suppress(OSError, BlocklistError):
+                write_json(cache_path, cache)
+        for name in names:
+            for address in resolved.get(name) or cache.get(name) or []:
+                with contextlib.suppress(ValueError):
+                    networks.append(ipaddress.ip_network(address))
+        whitelist = []
+        for version in (4, 6):
+            whitelist += ipaddress.collapse_addresses(sorted(set(n for n in networks if n.version == version)))
+        self.whitelist = whitelist
+        self.ranges = [entry_range(str(network)) for network in whitelist]
+        # Collapsed networks are disjoint: sorted starts and ends per family let a lookup bisect.
+        self.starts = dict((version, [first for v, first, _last in self.ranges if v == version]) for version in (4, 6))
+        self.ends = dict((version, [last for v, _first, last in self.ranges if v == version]) for version in (4, 6))
         # Lists remember the whitelist they were checked against: only a changed one is checked again.
-        self.fingerprint = ' '.join(str(network) for network in self.whitelist)
+        self.fingerprint = ' '.join(str(network) for network in whitelist)
         broadest = config['broadest_network']
         self.broadest = {4: int(broadest.get('ipv4', 8)), 6: int(broadest.get('ipv6', 32))}
 
     def whitelisted(self, entry):
         version, first, last = entry_range(entry)
-        return any(version == allowed_version and first <= allowed_last and last >= allowed_first
-                   for allowed_version, allowed_first, allowed_last in self.ranges)
+        index = bisect.bisect_right(self.starts[version], last) - 1
+        return index >= 0 and self.ends[version][index] >= first
 
     def too_broad(self, entry):
         if '/' not in entry:
             return False
-        network = network_of(entry)
-        return network.prefixlen < self.broadest[network.version]
+        version, first, last = entry_range(entry)
+        return (last - first + 1).bit_length() - 1 > (32 if version == 4 else 128) - self.broadest[version]
+
+    def filtered(self, entries, meta):
+        """entries {entry: expiry} written under another whitelist, without those the current one covers."""
+        if meta.get('whitelist') == self.fingerprint:
+            return entries
+        return dict((entry, expiry) for entry, expiry in entries.items() if not self.whitelisted(entry))
 
     def check(self, entries, on_whitelisted='fail'):
         """Entries the policy lets in, and the whitelisted ones skipped; BlocklistError when refused."""
+        if self.never_resolved:
+            raise BlocklistError('whitelisted host names that never resolved: %s; until they do, nothing is added '
+                                 '(they could cover an entry)' % sample(self.never_resolved))
         broad = [entry for entry in entries if self.too_broad(entry)]
         if broad:
             raise BlocklistError('networks broader than /%d (IPv4) or /%d (IPv6) are refused: %s'
@@ -295,22 +481,41 @@ def read_json(path, default):
         raise BlocklistError('%s is not JSON (%s): remove it and import again' % (path, exc))
 
 
+def checked_entries(path, raw):
+    """The entries of a list file, every one canonical with a numeric or null expiry; BlocklistError naming the
+    file otherwise (nothing unchecked reaches an nft script)."""
+    bad = []
+    if not isinstance(raw, dict):
+        raise BlocklistError('%s holds no entries object: remove it and import again' % path)
+    for entry, expiry in raw.items():
+        try:
+            valid = parse_entry(entry) == entry and (expiry is None or (
+                isinstance(expiry, (int, float)) and not isinstance(expiry, bool) and math.isfinite(expiry)))
+        except ValueError:
+            valid = False
+        if not valid:
+            bad.append(entry)
+    if bad:
+        raise BlocklistError('%s holds entries that are not canonical addresses or networks with an expiry: %s; '
+                             'remove it and import again' % (path, sample(repr(entry) for entry in bad)))
+    return raw
+
+
 class State(object):
-    """The lists, the import records and the lifted addresses under state_dir."""
+    """The lists, the import records, the lifted addresses and the resolved names under state_dir."""
 
     def __init__(self, config):
         self.config = config
         self.directory = config['state_dir']
         self.lists_dir = os.path.join(self.directory, 'lists')
-
-    def prepare(self):
-        for directory in (self.directory, self.lists_dir):
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
+        self.resolved_path = os.path.join(self.directory, 'resolved.json')
+        self.written = {}  # lists this process wrote: read back from memory, not parsed and checked again
 
     @contextlib.contextmanager
     def locked(self):
-        self.prepare()
+        for directory in (self.directory, self.lists_dir):
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o700)
         with open(os.path.join(self.directory, 'lock'), 'a') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
@@ -322,15 +527,18 @@ class State(object):
         if not os.path.isdir(self.lists_dir):
             return []
         return sorted(name[:-5] for name in os.listdir(self.lists_dir)
-                      if name.endswith('.json') and LIST_NAME_RE.match(name[:-5]))
+                      if name.endswith('.json') and LIST_NAME_RE.fullmatch(name[:-5]))
 
     def read_list(self, name, now):
         """{entry: expiry or None} without the expired entries, and the list's metadata."""
-        data = read_json(self.list_path(name), None)
+        path = self.list_path(name)
+        data = self.written.get(name) or read_json(path, None)
         if data is None:
             return {}, {}
-        entries = dict((entry, expiry) for entry, expiry in data.get('entries', {}).items()
-                       if expiry is None or expiry > now)
+        if not isinstance(data, dict):
+            raise BlocklistError('%s is not a list object: remove it and import again' % path)
+        entries = data['entries'] if name in self.written else checked_entries(path, data.get('entries', {}))
+        entries = dict((entry, expiry) for entry, expiry in entries.items() if expiry is None or expiry > now)
         meta = dict((key, value) for key, value in data.items() if key != 'entries')
         return entries, meta
 
@@ -338,20 +546,53 @@ class State(object):
         data = dict(meta)
         data['entries'] = entries
         write_json(self.list_path(name), data)
+        self.written[name] = data
 
     def remove_list(self, name):
+        self.written.pop(name, None)
         with contextlib.suppress(OSError):
             os.unlink(self.list_path(name))
 
+    @contextlib.contextmanager
+    def restored_on_error(self, name):
+        """Put the list file back as it was when the block fails (nft refused the table made from it)."""
+        path = self.list_path(name)
+        try:
+            with open(path, 'rb') as handle:
+                before = handle.read()
+        except (IOError, OSError):
+            before = None
+        try:
+            yield
+        except BaseException:
+            self.written.pop(name, None)
+            if before is None:
+                self.remove_list(name)
+            else:
+                handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=self.lists_dir)
+                with os.fdopen(handle, 'wb') as out:
+                    out.write(before)
+                os.rename(temporary, path)
+            raise
+
     def imports(self):
-        return read_json(os.path.join(self.directory, 'imports.json'), {})
+        records = read_json(os.path.join(self.directory, 'imports.json'), {})
+        return records if isinstance(records, dict) else {}
 
     def write_imports(self, records):
         write_json(os.path.join(self.directory, 'imports.json'), records)
 
     def lifted(self, now):
+        """{address: until} of the lifts in force; entries of a damaged file that are not addresses are ignored."""
         lifted = read_json(os.path.join(self.directory, 'lifted.json'), {})
-        return dict((address, expiry) for address, expiry in lifted.items() if expiry > now)
+        result = {}
+        for address, until in (lifted.items() if isinstance(lifted, dict) else []):
+            try:
+                if parse_address(address) == address and isinstance(until, (int, float)) and until > now:
+                    result[address] = until
+            except BlocklistError:
+                continue
+        return result
 
     def write_lifted(self, lifted):
         write_json(os.path.join(self.directory, 'lifted.json'), lifted)
@@ -364,59 +605,48 @@ def set_names(name):
     return tuple('%s-%s%s' % (name, kind, family) for family in FAMILIES for kind in ('a', 'n'))
 
 
-def without_overlaps(networks):
-    """Interval sets refuse overlapping elements: keep the outermost network of each overlap, with the
-    latest expiry of the networks it covers (a list never blocks shorter than it says).
-    networks: [(entry, expiry)] of one family."""
-    kept = []
-    last_end = -1
-    ranges = sorted((entry_range(entry) + (entry, expiry) for entry, expiry in networks),
-                    key=lambda item: (item[1], -item[2]))  # outer networks before those inside them
-    for _version, _first, last, entry, expiry in ranges:
-        if kept and last <= last_end:
-            outer, outer_expiry = kept[-1]
-            if outer_expiry is not None and (expiry is None or expiry > outer_expiry):
-                kept[-1] = (outer, expiry)
-            continue
-        kept.append((entry, expiry))
-        last_end = last
-    return kept
-
-
-def split_lifted(entries, lifted):
-    """Entries of an imported list without the lifted addresses (networks split around them)."""
-    if not lifted:
-        return entries
-    lifted_addresses = [ipaddress.ip_address(address) for address in lifted]
-    result = {}
-    for entry, expiry in entries.items():
-        if entry in lifted:
-            continue
-        if '/' not in entry:
-            result[entry] = expiry
-            continue
-        pieces = [ipaddress.ip_network(entry)]
-        for address in lifted_addresses:
-            next_pieces = []
-            for piece in pieces:
-                if piece.version == address.version and address in piece:
-                    next_pieces.extend(piece.address_exclude(ipaddress.ip_network(address)))
-                else:
-                    next_pieces.append(piece)
-            pieces = next_pieces
-        for piece in pieces:
-            result[str(piece) if piece.prefixlen < piece.max_prefixlen else str(piece.network_address)] = expiry
-    return result
-
-
 def timeout_of(expiry, now):
-    return '' if expiry is None else ' timeout %ds' % max(1, int(math.ceil(expiry - now)))
+    return '' if expiry is None else ' timeout %ds' % min(MAX_TIMEOUT, max(1, int(math.ceil(expiry - now))))
 
 
 def element_block(items, now):
     if not items:
         return ''
     return ' elements = { %s };' % ', '.join('%s%s' % (entry, timeout_of(expiry, now)) for entry, expiry in items)
+
+
+def split_families(entries):
+    """{family: [(address, expiry)]}, {family: [(network, expiry)]} of one list."""
+    addresses, networks = {'4': [], '6': []}, {'4': [], '6': []}
+    for entry, expiry in entries.items():
+        family = '6' if ':' in entry else '4'
+        (networks if '/' in entry else addresses)[family].append((entry, expiry))
+    return addresses, networks
+
+
+def expected_sets(lists, whitelist):
+    """{set name: {(first, last): expiry}} that the table should hold: what render() loads, and drift compares."""
+    expected = {}
+    for family in FAMILIES:
+        expected['allow' + family] = dict(
+            ((first, last), None) for _version, first, last in (entry_range(str(network)) for network in whitelist
+                                                                   if str(network.version) == family))
+    for name, entries in lists.items():
+        addresses, networks = split_families(entries)
+        a4, n4, a6, n6 = set_names(name)
+        for family, address_set, network_set in (('4', a4, n4), ('6', a6, n6)):
+            expected[address_set] = dict((entry_range(entry)[1:], expiry) for entry, expiry in addresses[family])
+            expected[network_set] = dict(((first, last), expiry) for _version, first, last, expiry
+                                         in network_segments(networks[family]))
+    return expected
+
+
+def chain_signature(lists):
+    """(set, verdict) of the chain's rules, in order."""
+    rules = [('allow4', 'accept'), ('allow6', 'accept')]
+    for name in sorted(lists):
+        rules += [(set_name, 'drop') for set_name in set_names(name)]
+    return rules
 
 
 def render(config, lists, whitelist, now):
@@ -430,22 +660,17 @@ def render(config, lists, whitelist, now):
     marking = 'meta mark set meta mark | 0x%08x ' % mark if mark else ''
     rules = ['    ip saddr @allow4 %saccept' % marking, '    ip6 saddr @allow6 %saccept' % marking]
     for name in sorted(lists):
-        addresses = {'4': [], '6': []}
-        networks = {'4': [], '6': []}
-        for entry, expiry in lists[name].items():
-            family = '6' if ':' in entry else '4'
-            if '/' in entry:
-                networks[family].append((entry, expiry))
-            else:
-                addresses[family].append((entry, expiry))
         a4, n4, a6, n6 = set_names(name)
+        addresses_of, networks_of = split_families(lists[name])
         for family, address_set, network_set in (('4', a4, n4), ('6', a6, n6)):
-            kept = without_overlaps(networks[family])
-            size = max(65536, 2 * len(addresses[family]))
+            addresses = sorted(addresses_of[family])
+            networks = [(range_text(version, first, last), expiry)
+                        for version, first, last, expiry in network_segments(networks_of[family])]
+            size = max(65536, 2 * len(addresses))
             lines.append('  set %s { type ipv%s_addr; flags timeout; size %d;%s }'
-                         % (address_set, family, size, element_block(sorted(addresses[family]), now)))
+                         % (address_set, family, size, element_block(addresses, now)))
             lines.append('  set %s { type ipv%s_addr; flags interval, timeout;%s }'
-                         % (network_set, family, element_block(kept, now)))
+                         % (network_set, family, element_block(networks, now)))
             payload = 'ip' if family == '4' else 'ip6'
             rules.append('    %s saddr @%s counter drop' % (payload, address_set))
             rules.append('    %s saddr @%s counter drop' % (payload, network_set))
@@ -466,42 +691,52 @@ def run_nft(config, args, script=None):
     return result.returncode, result.stdout, result.stderr
 
 
-def element_text(element):
-    """An element of a JSON set listing as an entry: 192.0.2.7, 198.51.100.0/24 (timeouts dropped)."""
+def address_int(text):
+    return int.from_bytes(socket.inet_pton(socket.AF_INET6 if ':' in text else socket.AF_INET, text), 'big')
+
+
+def element_range(element):
+    """(first, last) of an element of a JSON set listing (timeouts dropped)."""
     if isinstance(element, dict) and 'elem' in element:
         element = element['elem']['val']
     if isinstance(element, dict) and 'prefix' in element:
-        return '%s/%d' % (element['prefix']['addr'], element['prefix']['len'])
+        version, first, last = entry_range('%s/%d' % (element['prefix']['addr'], element['prefix']['len']))
+        return first, last
     if isinstance(element, dict) and 'range' in element:
-        return '%s-%s' % tuple(element['range'])
-    return str(element)
+        return address_int(element['range'][0]), address_int(element['range'][1])
+    value = address_int(str(element))
+    return value, value
 
 
 def kernel_table(config):
-    """The table as loaded: {set: element count}, the allow sets' entries, and packets by rule's set; None
-    when it is not loaded."""
+    """The table as loaded: {'sets': {set: {(first, last)}}, 'packets': {set: n}, 'chain': {...}, 'rules':
+    [(set, verdict)]}; None when it is not loaded."""
     rc, out, _err = run_nft(config, ['-j', 'list', 'table', 'inet', config['table']])
     if rc != 0:
         return None
-    table = {'sets': {}, 'allow': {}, 'packets': {}}
     try:
         listing = json.loads(out).get('nftables', [])
     except (ValueError, AttributeError):
         raise BlocklistError('nft -j list table inet %s gave no JSON: %r' % (config['table'], out[:200]))
+    table = {'sets': {}, 'packets': {}, 'chain': None, 'rules': []}
     for item in listing:
         if 'set' in item:
-            elements = item['set'].get('elem', [])
-            table['sets'][item['set']['name']] = len(elements)
-            if item['set']['name'].startswith('allow'):
-                table['allow'][item['set']['name']] = sorted(element_text(element) for element in elements)
-        elif 'rule' in item:
-            target, packets = None, 0
+            table['sets'][item['set']['name']] = set(element_range(element) for element in item['set'].get('elem', []))
+        elif 'chain' in item and item['chain'].get('name') == 'input':
+            chain = item['chain']
+            table['chain'] = (chain.get('hook'), chain.get('prio'), chain.get('policy'))
+        elif 'rule' in item and item['rule'].get('chain') == 'input':
+            target, packets, verdict = None, 0, None
             for expr in item['rule'].get('expr', []):
                 right = expr.get('match', {}).get('right')
                 if isinstance(right, str) and right.startswith('@'):
                     target = right[1:]
                 if 'counter' in expr:
                     packets = expr['counter'].get('packets', 0)
+                for word in ('accept', 'drop'):
+                    if word in expr:
+                        verdict = word
+            table['rules'].append((target, verdict))
             if target:
                 table['packets'][target] = packets
     return table
@@ -520,7 +755,7 @@ class Blocklist(object):
     @property
     def policy(self):
         if self._policy is None:
-            self._policy = Policy(self.config)
+            self._policy = Policy(self.config, self.state.resolved_path)
         return self._policy
 
     def kind(self, name):
@@ -533,30 +768,10 @@ class Blocklist(object):
         for name in self.state.names():
             entries, meta = self.state.read_list(name, self.now)
             if self.kind(name) == 'import':
-                entries = split_lifted(entries, lifted)
+                entries = split_around(entries, lifted)
             # The whitelist may have grown since the list was written: it still wins.
-            if meta.get('whitelist') != self.policy.fingerprint:
-                entries = dict((entry, expiry) for entry, expiry in entries.items()
-                               if not self.policy.whitelisted(entry))
-            lists[name] = entries
+            lists[name] = self.policy.filtered(entries, meta)
         return lists
-
-    def expected_counts(self, lists):
-        counts = {}
-        for name, entries in lists.items():
-            a4, n4, a6, n6 = set_names(name)
-            count = dict.fromkeys((a4, n4, a6, n6), 0)
-            networks = {'4': [], '6': []}
-            for entry, expiry in entries.items():
-                family = '6' if ':' in entry else '4'
-                if '/' in entry:
-                    networks[family].append((entry, expiry))
-                else:
-                    count[a4 if family == '4' else a6] += 1
-            count[n4] = len(without_overlaps(networks['4']))
-            count[n6] = len(without_overlaps(networks['6']))
-            counts.update(count)
-        return counts
 
     def drift(self, lists=None):
         """What differs between the table in the kernel and the lists ([] when nothing)."""
@@ -564,22 +779,23 @@ class Blocklist(object):
         table = kernel_table(self.config)
         if table is None:
             return ['table inet %s is not loaded' % self.config['table']]
-        counts = table['sets']
         problems = []
-        expected_counts = self.expected_counts(lists)
-        for family in FAMILIES:
-            allowed = sorted(str(network) if network.prefixlen < network.max_prefixlen else str(network.network_address)
-                             for network in self.policy.whitelist if str(network.version) == family)
-            expected_counts['allow' + family] = len(allowed)
-            if table['allow'].get('allow' + family, []) != allowed:
-                problems.append('set allow%s holds %s, the whitelist %s' % (
-                    family, sample(table['allow'].get('allow' + family, [])) or 'nothing', sample(allowed) or 'nothing'))
-        for set_name, expected in sorted(expected_counts.items()):
-            if set_name not in counts:
+        wanted_chain = ('input', int(self.config['chain_priority']), 'accept')
+        if table['chain'] != wanted_chain:
+            problems.append('chain input is %s, not %s (hook, priority, policy)' % (table['chain'], wanted_chain))
+        if table['rules'] != chain_signature(lists):
+            problems.append('chain input has other rules than the lists need (%d rules, %d expected)'
+                            % (len(table['rules']), len(chain_signature(lists))))
+        expected = expected_sets(lists, self.policy.whitelist)
+        for set_name in sorted(expected):
+            held = table['sets'].get(set_name)
+            if held is None:
                 problems.append('set %s is missing' % set_name)
-            elif counts[set_name] != expected:
-                problems.append('set %s holds %d elements, the lists %d' % (set_name, counts[set_name], expected))
-        extra = sorted(set(counts) - set(expected_counts))
+            elif held != set(expected[set_name]):
+                problems.append('set %s holds %d elements, %d of them not in the lists; the lists hold %d, %d of '
+                                'them not in the set' % (set_name, len(held), len(held - set(expected[set_name])),
+                                                         len(expected[set_name]), len(set(expected[set_name]) - held)))
+        extra = sorted(set(table['sets']) - set(expected))
         if extra:
             problems.append('sets no list holds: %s' % ', '.join(extra))
         return problems
@@ -608,56 +824,106 @@ class Blocklist(object):
 
     # imports
 
+    def download(self, url, deadline):
+        """The body of `url`, whole: a connection cut before the end (short of Content-Length, a broken chunk, or
+        a last line without its newline) is an error, as is a download past the deadline or the size limit."""
+        limit = int(self.config['max_download_bytes'])
+        request = urllib.request.Request(url, headers={'User-Agent': 'voipguard-blocklist'})
+        with urllib.request.urlopen(request, timeout=float(self.config['download_timeout'])) as response:
+            expected = response.headers.get('Content-Length')
+            chunks, size = [], 0
+            # read1: what has arrived, so that a server trickling bytes meets the deadline below.
+            read = getattr(response, 'read1', response.read)
+            while True:
+                chunk = read(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise BlocklistError('larger than %d bytes' % limit)
+                if time.monotonic() > deadline:
+                    raise BlocklistError('not finished within %ss' % self.config['download_timeout'])
+        data = b''.join(chunks)
+        if expected is not None and expected.isdigit() and int(expected) != len(data):
+            raise BlocklistError('cut off: %d of %s bytes' % (len(data), expected))
+        if data and not data.endswith(b'\n') and url.startswith(('http://', 'https://')):
+            raise BlocklistError('cut off: the last line has no newline')
+        return data
+
     def fetch(self, name):
+        """(entries, origin) of a source, checked line by line; BlocklistError otherwise. No lock is held."""
         source = self.config['sources'][name]
         limit = int(self.config['max_download_bytes'])
         if source.get('path'):
+            origin = source['path']
             try:
                 with open(source['path'], 'rb') as handle:
                     data = handle.read(limit + 1)
             except (IOError, OSError) as exc:
-                raise BlocklistError('%s: cannot read %s: %s' % (name, source['path'], exc.strerror))
-            origin = source['path']
+                raise BlocklistError('%s: cannot read %s: %s' % (name, origin, exc.strerror))
+            if len(data) > limit:
+                raise BlocklistError('%s: %s is larger than %d bytes' % (name, origin, limit))
         else:
             origin = source['url']
             if not re.match(r'^(https?|file)://', origin):
                 raise BlocklistError('%s: only http, https and file URLs are fetched, got %r' % (name, origin))
-            request = urllib.request.Request(origin, headers={'User-Agent': 'voipguard-blocklist'})
             try:
-                with urllib.request.urlopen(request, timeout=float(self.config['download_timeout'])) as response:
-                    data = response.read(limit + 1)
+                data = self.download(origin, time.monotonic() + float(self.config['download_timeout']))
+            except BlocklistError as exc:
+                raise BlocklistError('%s: download of %s failed: %s' % (name, origin, exc))
             except Exception as exc:  # pylint: disable=broad-except
                 raise BlocklistError('%s: download of %s failed: %s' % (name, origin, exc))
-        if len(data) > limit:
-            raise BlocklistError('%s: %s is larger than %d bytes' % (name, origin, limit))
         entries, invalid = parse_lines(data.decode('utf-8', errors='replace'))
         if invalid:
             raise BlocklistError('%s: %s has lines that are neither an address nor a network: %s'
                                  % (name, origin, sample(invalid)))
         if not entries:
             raise BlocklistError('%s: %s holds no entry; the last good list is kept' % (name, origin))
+        if len(entries) > int(self.config['max_entries']):
+            raise BlocklistError('%s: %s holds %d entries, more than max_entries (%d)'
+                                 % (name, origin, len(entries), int(self.config['max_entries'])))
         return entries, origin
 
-    def import_source(self, name):
-        """Fetch, check and store one source; the last good list stays on any error."""
-        if name not in self.config['sources']:
-            raise BlocklistError('no source %r is configured (configured: %s)'
-                                 % (name, ', '.join(sorted(self.config['sources'])) or 'none'))
+    def fetch_all(self, names):
+        """{name: (entries, origin) or BlocklistError}, downloaded before the lock is taken."""
+        fetched = {}
+        for name in names:
+            if name not in self.config['sources']:
+                raise BlocklistError('no source %r is configured (configured: %s)'
+                                     % (name, ', '.join(sorted(self.config['sources'])) or 'none'))
+            try:
+                fetched[name] = self.fetch(name)
+            except BlocklistError as exc:
+                fetched[name] = exc
+            except Exception as exc:  # pylint: disable=broad-except
+                fetched[name] = BlocklistError('%s: %s' % (name, exc))
+        return fetched
+
+    def import_source(self, name, fetched):
+        """Check and store one fetched source, then load the table; the last good list stays on any error."""
         records = self.state.imports()
         record = records.get(name, {})
         record['last_attempt'] = int(self.now)
         try:
-            entries, origin = self.fetch(name)
+            if isinstance(fetched, BlocklistError):
+                raise fetched
+            entries, origin = fetched
             allowed, _skipped = self.policy.check(entries, on_whitelisted='fail')
             timeout = int(self.config['sources'][name].get('timeout') or 0)
             expiry = self.now + timeout if timeout > 0 else None
             before, _meta = self.state.read_list(name, self.now)
             stored = dict.fromkeys(allowed, expiry)
-            self.state.write_list(name, stored, {'name': name, 'kind': 'import', 'origin': origin,
-                                                 'updated': int(self.now), 'whitelist': self.policy.fingerprint})
+            with self.state.restored_on_error(name):
+                self.state.write_list(name, stored, {'name': name, 'kind': 'import', 'origin': origin,
+                                                     'updated': int(self.now), 'whitelist': self.policy.fingerprint})
+                # With a timeout every import renews the expiries: the table is reloaded even when nothing else changed.
+                changed = bool(set(stored) ^ set(before)) or timeout > 0
+                if changed:
+                    self.apply()
             record.update(last_success=int(self.now), last_error=None, entries=len(stored))
             return {'name': name, 'entries': len(stored), 'added': len(set(stored) - set(before)),
-                    'removed': len(set(before) - set(stored))}
+                    'removed': len(set(before) - set(stored)), 'reloaded': changed}
         except BlocklistError as exc:
             record['last_error'] = str(exc)
             raise
@@ -665,88 +931,103 @@ class Blocklist(object):
             records[name] = record
             self.state.write_imports(records)
 
-    def refresh(self):
-        """Import every source (an error in one keeps its last good list), drop lists of removed sources."""
+    def refresh(self, fetched):
+        """Store every fetched source (an error in one keeps its last good list), drop lists of removed sources,
+        and load the table when it differs from the lists (someone flushed it)."""
         results, errors = [], []
-        for name in sorted(self.config['sources']):
+        for name in sorted(fetched):
             try:
-                results.append(self.import_source(name))
+                results.append(self.import_source(name, fetched[name]))
             except BlocklistError as exc:
                 errors.append(str(exc))
+        removed = False
         for name in self.state.names():
             data = read_json(self.state.list_path(name), {})
-            if data.get('kind') == 'import' and name not in self.config['sources']:
+            if isinstance(data, dict) and data.get('kind') == 'import' and name not in self.config['sources']:
                 self.state.remove_list(name)
-        # Reloaded when a list changed, else only when the table differs from the lists (someone flushed it):
-        # an unchanged table keeps its counters.
-        applied = self.apply(if_drifted=not any(item['added'] or item['removed'] for item in results))
-        return {'changed': applied['changed'], 'imports': results, 'errors': errors, 'lists': applied['lists'],
-                'drift': applied.get('drift', []), 'load_seconds': applied.get('load_seconds')}
+                removed = True
+        applied = self.apply(if_drifted=not removed)
+        return {'changed': applied['changed'] or any(item['reloaded'] for item in results), 'imports': results,
+                'errors': errors, 'lists': applied['lists'], 'drift': applied.get('drift', [])}
 
     # managed lists
 
+    def requested(self, items):
+        """{entry: (expiry, timeout)} of an update request [{'entry': ..., 'timeout': seconds or null}]."""
+        parsed, invalid = {}, []
+        for item in items if isinstance(items, list) else [items]:
+            try:
+                entry = parse_entry(item['entry'])
+                timeout = check_timeout(item.get('timeout') or 0, 'timeout')
+            except (ValueError, KeyError, TypeError, AttributeError, BlocklistError):
+                invalid.append(item.get('entry') if isinstance(item, dict) else item)
+                continue
+            expiry = self.now + timeout if timeout else None
+            if entry not in parsed or expiry_key(expiry) > expiry_key(parsed[entry][0]):
+                parsed[entry] = (expiry, timeout)
+        if invalid:
+            raise BlocklistError('neither an address nor a network (with a timeout of whole seconds up to %d): %s'
+                                 % (MAX_TIMEOUT, sample(invalid)))
+        return parsed
+
+    def renewed(self, before, entry, expiry, timeout):
+        """The expiry an entry present in the list gets when requested again: a later one once less than half of
+        its timeout is left (a fleet ban still in place is kept without changing on every run), else its own."""
+        current = before[entry]
+        if expiry is None:
+            return None
+        if current is not None and current - self.now < timeout / 2.0 and expiry > current:
+            return expiry
+        return current
+
     def update(self, name, requested, mode, on_whitelisted='fail', check=False):
-        """requested: [{'entry': ..., 'timeout': seconds or None}]. mode add: add the missing entries (an
-        entry present keeps its expiry); exact: the list becomes the requested entries (present ones keep
-        their expiry); remove: remove them."""
+        """mode add: add the missing entries; exact: the list becomes the requested entries; remove: remove them.
+        An entry present keeps its expiry until less than half of its timeout is left."""
         check_list_name(name)
         if self.kind(name) == 'import':
             raise BlocklistError('%s is an imported list (a configured source): change its source instead' % name)
         if mode not in ('add', 'exact', 'remove'):
             raise BlocklistError('mode must be add, exact or remove, got %r' % (mode,))
-        parsed, invalid = {}, []
-        for item in requested:
-            try:
-                entry = parse_entry(str(item['entry']))
-                timeout = item.get('timeout')
-                if timeout is not None and (int(timeout) != timeout or int(timeout) < 0):
-                    raise ValueError
-            except (ValueError, KeyError, TypeError):
-                invalid.append(item.get('entry') if isinstance(item, dict) else item)
-                continue
-            expiry = self.now + int(timeout) if timeout else None
-            if entry not in parsed or (parsed[entry] is not None and (expiry is None or expiry > parsed[entry])):
-                parsed[entry] = expiry
-        if invalid:
-            raise BlocklistError('neither an address nor a network (with a timeout of whole seconds): %s' % sample(invalid))
+        parsed = self.requested(requested)
         skipped = []
         if mode != 'remove':
             allowed, skipped = self.policy.check(list(parsed), on_whitelisted=on_whitelisted)
             parsed = dict((entry, parsed[entry]) for entry in allowed)
-        before, meta = self.state.read_list(name, self.now)
-        if mode == 'add':
-            after = dict(before)
-            for entry, expiry in parsed.items():
-                after.setdefault(entry, expiry)
-        elif mode == 'exact':
-            after = dict((entry, before.get(entry, expiry)) for entry, expiry in parsed.items())
-        else:
+        stored, meta = self.state.read_list(name, self.now)
+        # Entries a whitelist grown since the list was written covers leave it now.
+        before = self.policy.filtered(stored, meta)
+        if mode == 'remove':
             after = dict((entry, expiry) for entry, expiry in before.items() if entry not in parsed)
+        else:
+            after = dict(before) if mode == 'add' else {}
+            for entry, (expiry, timeout) in parsed.items():
+                after[entry] = self.renewed(before, entry, expiry, timeout) if entry in before else expiry
         added = sorted(set(after) - set(before))
-        removed = sorted(set(before) - set(after))
-        result = {'changed': bool(added or removed), 'name': name, 'added': added, 'removed': removed,
-                  'skipped': skipped, 'entries': len(after)}
-        if check or not result['changed']:
+        removed = sorted(set(stored) - set(after))
+        renewed = sorted(entry for entry in set(after) & set(before) if after[entry] != before[entry])
+        result = {'changed': bool(added or removed or renewed), 'name': name, 'added': added, 'removed': removed,
+                  'renewed': renewed, 'skipped': skipped, 'entries': len(after)}
+        if check:
+            return result
+        if not result['changed']:
+            result['changed'] = self.apply(if_drifted=True)['changed']
             return result
         meta.update(name=name, kind='managed', updated=int(self.now), whitelist=self.policy.fingerprint)
-        if after:
-            self.state.write_list(name, after, meta)
-        else:  # an empty managed list has no sets
-            self.state.remove_list(name)
-        applied = self.apply()
-        result['load_seconds'] = applied.get('load_seconds')
+        with self.state.restored_on_error(name):
+            if after:
+                self.state.write_list(name, after, meta)
+            else:  # an empty managed list has no sets
+                self.state.remove_list(name)
+            result['load_seconds'] = self.apply().get('load_seconds')
         return result
 
     def lift(self, addresses, check=False):
-        """Remove addresses from the managed lists, and keep them out of imported ones for lift_seconds."""
-        parsed = []
-        for address in addresses:
-            try:
-                parsed.append(str(ipaddress.ip_address(address)))
-            except ValueError:
-                raise BlocklistError('not an address: %r' % (address,))
+        """Remove addresses from the managed lists (networks split around them), and keep them out of imported
+        ones for lift_seconds."""
+        parsed = [parse_address(address) for address in addresses]
         lists = self.desired()
-        blocked = dict((address, self.where(address, lists)) for address in parsed)
+        finder = Finder(lists)
+        blocked = dict((address, finder.where(address)) for address in parsed)
         result = {'changed': any(blocked.values()), 'lifted': dict((a, w) for a, w in blocked.items() if w)}
         if check or not result['changed']:
             return result
@@ -757,9 +1038,8 @@ class Blocklist(object):
             if self.kind(name) != 'managed':
                 continue
             entries, meta = self.state.read_list(name, self.now)
-            kept = dict((entry, expiry) for entry, expiry in entries.items()
-                        if not any(ipaddress.ip_address(address) in network_of(entry) for address in parsed))
-            if len(kept) != len(entries):
+            kept = split_around(entries, parsed)
+            if kept != entries:
                 meta['updated'] = int(self.now)
                 if kept:
                     self.state.write_list(name, kept, meta)
@@ -771,17 +1051,8 @@ class Blocklist(object):
 
     # reading
 
-    @staticmethod
-    def where(address, lists):
-        ip = ipaddress.ip_address(address)
-        found = []
-        for name, entries in sorted(lists.items()):
-            for entry in entries:
-                if (entry == address) if '/' not in entry else (ip.version == network_of(entry).version and ip in network_of(entry)):
-                    found.append({'list': name, 'entry': entry, 'expires': entries[entry]})
-        return found
-
     def status(self, addresses=(), kernel=False):
+        parsed = [parse_address(address) for address in addresses]
         lists = self.desired()
         records = self.state.imports()
         result = {'table': self.config['table'], 'lists': {}, 'whitelist_unresolved': self.policy.unresolved}
@@ -794,31 +1065,48 @@ class Blocklist(object):
             result['lists'][name] = item
         for name in sorted(set(self.config['sources']) - set(lists)):
             record = records.get(name, {})
+            source = self.config['sources'][name]
             result['lists'][name] = {'kind': 'import', 'entries': 0, 'networks': 0, 'updated': None,
-                                     'origin': self.config['sources'][name].get('url') or self.config['sources'][name].get('path'),
+                                     'origin': source.get('url') or source.get('path'),
                                      'last_attempt': record.get('last_attempt'), 'last_success': record.get('last_success'),
                                      'last_error': record.get('last_error')}
         for item in result['lists'].values():
             item['age'] = int(self.now - item['last_success']) if item.get('last_success') else None
         result['entries'] = sum(len(entries) for entries in lists.values())
-        if addresses:
+        if parsed:
             lifted = self.state.lifted(self.now)
-            result['addresses'] = {}
-            for address in addresses:
-                try:
-                    canonical = str(ipaddress.ip_address(address))
-                except ValueError:
-                    raise BlocklistError('not an address: %r' % (address,))
-                result['addresses'][canonical] = {
-                    'blocked_by': self.where(canonical, lists),
-                    'whitelisted': self.policy.whitelisted(canonical),
-                    'lifted_until': lifted.get(canonical),
-                }
+            finder = Finder(lists)
+            result['addresses'] = dict((address, {
+                'blocked_by': finder.where(address),
+                'whitelisted': self.policy.whitelisted(address),
+                'lifted_until': lifted.get(address),
+            }) for address in parsed)
         if kernel:
             table = kernel_table(self.config) or {}
-            result['kernel'] = {'loaded': bool(table), 'sets': table.get('sets', {}), 'packets': table.get('packets', {})}
+            result['kernel'] = {'loaded': bool(table), 'packets': table.get('packets', {}),
+                                'sets': dict((name, len(held)) for name, held in table.get('sets', {}).items())}
             result['drift'] = self.drift(lists)
         return result
+
+
+class Finder(object):
+    """Which entries of the lists hold an address: single addresses by lookup, networks by their ranges."""
+
+    def __init__(self, lists):
+        self.lists = lists
+        self.networks = [(name, entry, entry_range(entry)) for name, entries in sorted(lists.items())
+                         for entry in entries if '/' in entry]
+
+    def where(self, address):
+        version, value, _last = entry_range(address)
+        found = []
+        for name, entries in sorted(self.lists.items()):
+            if address in entries:
+                found.append({'list': name, 'entry': address, 'expires': entries[address]})
+            found.extend({'list': list_name, 'entry': entry, 'expires': entries[entry]}
+                         for list_name, entry, (entry_version, first, last) in self.networks
+                         if list_name == name and entry_version == version and first <= value <= last)
+        return found
 
 
 # -- command line ----------------------------------------------------------------------------------------
@@ -850,25 +1138,40 @@ def arguments(argv):
     return options
 
 
+def read_request(stdin):
+    try:
+        request = json.loads(stdin.read() or '{}')
+    except ValueError as exc:
+        raise BlocklistError('update reads {"entries": [...]} as JSON on stdin: %s' % exc)
+    if not isinstance(request, dict) or not isinstance(request.get('entries', []), list):
+        raise BlocklistError('update reads {"entries": [...]} as JSON on stdin, got %s' % type(request).__name__)
+    return request
+
+
 def execute(options, stdin):
     blocklist = Blocklist(load_config(options.config))
     if options.command == 'status':
         return blocklist.status(options.address, kernel=options.kernel)
+    request = read_request(stdin) if options.command == 'update' else None
+    # Downloads and name resolution before the lock: a slow server or resolver holds up nobody else.
+    fetched = None
+    if options.command in ('refresh', 'import'):
+        fetched = blocklist.fetch_all(sorted(blocklist.config['sources']) if options.command == 'refresh' else [options.name])
+    blocklist.policy  # pylint: disable=pointless-statement
     with blocklist.state.locked():
+        blocklist.now = time.time()  # what the lists say now, not before the wait for the lock
         if options.command == 'apply':
             return blocklist.apply(check=options.check, if_drifted=options.if_drifted)
         if options.command == 'refresh':
-            return blocklist.refresh()
+            return blocklist.refresh(fetched)
         if options.command == 'import':
-            imported = blocklist.import_source(options.name)
-            imported.update(blocklist.apply())
+            imported = blocklist.import_source(options.name, fetched[options.name])
+            imported['changed'] = imported['reloaded']
+            if not imported['reloaded']:  # the list is as it was: load the table only if it differs
+                imported['changed'] = blocklist.apply(if_drifted=True)['changed']
             return imported
         if options.command == 'lift':
             return blocklist.lift(options.addresses, check=options.check)
-        try:
-            request = json.loads(stdin.read() or '{}')
-        except ValueError as exc:
-            raise BlocklistError('update reads {"entries": [...]} as JSON on stdin: %s' % exc)
         return blocklist.update(options.name, request.get('entries', []), options.mode,
                                 on_whitelisted=options.on_whitelisted, check=options.check)
 

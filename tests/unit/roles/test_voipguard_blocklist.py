@@ -36,12 +36,14 @@ NOW = 1796035000.0
     ('203.0.113.9/32', '203.0.113.9'),
     ('2001:DB8:0:0::1', '2001:db8::1'),
     ('2001:db8::/32', '2001:db8::/32'),
+    ('::ffff:192.0.2.7', '192.0.2.7'),  # as fail2ban reads it
 ])
 def test_entries_get_one_canonical_form(text, canonical):
     assert blocklist.parse_entry(text) == canonical
 
 
-@pytest.mark.parametrize('text', ['192.0.2.256', '010.0.0.1', '198.51.100.7/24', 'example.com', '1.2.3', '2001:db8::/129', ''])
+@pytest.mark.parametrize('text', ['192.0.2.256', '010.0.0.1', '198.51.100.7/24', 'example.com', '1.2.3', '2001:db8::/129', '',
+                                  '\uff11.2.3.4', 'fe80::1%eth0', 'fe80::%1/64', '::ffff:0:0/96'])
 def test_what_is_not_exactly_an_address_or_network_is_refused(text):
     with pytest.raises(ValueError):
         blocklist.parse_entry(text)
@@ -58,42 +60,48 @@ def test_invalid_lines_are_named_with_their_numbers():
     assert invalid == ["line 2: '<html>'", "line 3: '300.1.1.1'"]
 
 
-def test_ignoreip_is_read_from_the_default_section_with_continuation_lines(tmp_path):
+def test_ignoreip_of_every_jail_is_read_with_continuation_lines_and_without_comments(tmp_path):
     jail_local = tmp_path / 'jail.local'
-    jail_local.write_text('[DEFAULT]\nbantime = 1h\nignoreip = 127.0.0.1/8 ::1\n    192.0.2.10, carrier.example\n'
-                          'maxretry = 5\n\n[sshd]\nignoreip = 203.0.113.1\n')
-    assert blocklist.read_ignoreip(str(jail_local)) == ['127.0.0.1/8', '::1', '192.0.2.10', 'carrier.example']
+    jail_local.write_text('[DEFAULT]\nbantime = 1h\nignoreip = 127.0.0.1/8 ::1 ; loopback\n    192.0.2.10, carrier.example\n'
+                          'maxretry = 5\n\n[sshd]\nignoreip = 203.0.113.1 # office VPN\n')
+    assert blocklist.read_ignoreip(str(jail_local)) == ['127.0.0.1/8', '::1', '192.0.2.10', 'carrier.example', '203.0.113.1']
 
 
-def test_overlapping_networks_keep_the_outer_one_with_the_latest_expiry():
-    kept = blocklist.without_overlaps([('10.0.0.0/8', 100.0), ('10.1.0.0/16', 200.0), ('10.2.0.0/16', None),
-                                       ('11.0.0.0/24', None), ('11.0.1.0/24', 5.0)])
-    assert kept == [('10.0.0.0/8', None), ('11.0.0.0/24', None), ('11.0.1.0/24', 5.0)]
+def test_nested_networks_each_keep_their_own_expiry():
+    segments = blocklist.network_segments([('10.0.0.0/8', 100.0), ('10.1.0.0/16', 200.0), ('10.2.0.0/16', 50.0),
+                                           ('11.0.0.0/24', None), ('11.0.1.0/24', 5.0), ('11.0.0.128/25', 9.0)])
+    text = [(blocklist.range_text(version, first, last), expiry) for version, first, last, expiry in segments]
+    assert text == [('10.0.0.0/16', 100.0), ('10.1.0.0/16', 200.0), ('10.2.0.0-10.255.255.255', 100.0),
+                    ('11.0.0.0/24', None), ('11.0.1.0/24', 5.0)]
 
 
 def test_a_lifted_address_is_cut_out_of_a_listed_network():
-    entries = blocklist.split_lifted({'192.0.2.0/30': None, '192.0.2.9': 7.0, '198.51.100.1': None},
-                                     {'192.0.2.1': NOW, '198.51.100.1': NOW})
-    assert entries == {'192.0.2.0': None, '192.0.2.2/31': None, '192.0.2.9': 7.0}
+    entries = blocklist.split_around({'192.0.2.0/30': None, '192.0.2.9': 7.0, '198.51.100.1': None, '192.0.2.2': 3.0},
+                                     ['192.0.2.1', '198.51.100.1'])
+    assert entries == {'192.0.2.0': None, '192.0.2.2/31': None, '192.0.2.9': 7.0, '192.0.2.2': 3.0}
 
 
-# --- operations on a state directory (nft replaced by a recorder) ----------------------------------
+# --- operations on a state directory, with the real nft in a namespace of its own ---------------------
 
 @pytest.fixture
-def config(tmp_path):
+def config(tmp_path, netns):
+    """A state directory and a network namespace of its own whose nft the program uses."""
     jail_local = tmp_path / 'jail.local'
     jail_local.write_text('[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 192.0.2.10 198.51.100.0/24\n')
-    recorder = tmp_path / 'nft'
-    recorder.write_text('#!/bin/sh\ncat >> %s/nft.log\necho "nft $*" >> %s/nft.log\n' % (tmp_path, tmp_path))
-    recorder.chmod(0o755)
     values = dict(blocklist.DEFAULTS)
-    values.update(state_dir=str(tmp_path / 'state'), whitelist_file=str(jail_local), nft=str(recorder),
-                  sources={'voipbl': {'path': str(tmp_path / 'voipbl.txt')}})
+    values.update(state_dir=str(tmp_path / 'state'), whitelist_file=str(jail_local), nft=netns.wrapper,
+                  sources={'voipbl': {'path': str(tmp_path / 'voipbl.txt')}}, ignoreself=False)
     return values
 
 
 def make(config, now=NOW):
     return blocklist.Blocklist(config, now=now)
+
+
+def imported(config, name='voipbl', now=NOW):
+    """What `voipguard-blocklist import` does: fetch (before the lock), then store and load."""
+    program = make(config, now)
+    return program.import_source(name, program.fetch_all([name])[name])
 
 
 def digest(path):
@@ -103,8 +111,8 @@ def digest(path):
 
 def test_import_stores_the_list_and_loads_the_table(config, tmp_path):
     (tmp_path / 'voipbl.txt').write_text('203.0.113.7\n203.0.113.0/28\n2001:db8:bad::/48\n')
-    result = make(config).import_source('voipbl')
-    assert result == {'name': 'voipbl', 'entries': 3, 'added': 3, 'removed': 0}
+    result = imported(config)
+    assert result == {'name': 'voipbl', 'entries': 3, 'added': 3, 'removed': 0, 'reloaded': True}
     lists = make(config).desired()
     assert lists == {'voipbl': {'203.0.113.7': None, '203.0.113.0/28': None, '2001:db8:bad::/48': None}}
 
@@ -120,12 +128,12 @@ def test_import_stores_the_list_and_loads_the_table(config, tmp_path):
 ])
 def test_a_bad_import_is_refused_whole_and_the_last_good_list_stays(config, tmp_path, content, message):
     (tmp_path / 'voipbl.txt').write_text('203.0.113.99\n')
-    make(config).import_source('voipbl')
+    imported(config)
     stored = make(config).state.list_path('voipbl')
     before = digest(stored)
     (tmp_path / 'voipbl.txt').write_text(content)
     with pytest.raises(blocklist.BlocklistError) as error:
-        make(config).import_source('voipbl')
+        imported(config)
     assert message in str(error.value)
     assert digest(stored) == before
     assert make(config).state.imports()['voipbl']['last_error'] == str(error.value)
@@ -133,11 +141,11 @@ def test_a_bad_import_is_refused_whole_and_the_last_good_list_stays(config, tmp_
 
 def test_a_failed_download_keeps_the_last_good_list(config, tmp_path):
     (tmp_path / 'voipbl.txt').write_text('203.0.113.99\n')
-    make(config).import_source('voipbl')
+    imported(config)
     config['sources'] = {'voipbl': {'url': 'http://127.0.0.1:9/list.txt'}}
     config['download_timeout'] = 5
     with pytest.raises(blocklist.BlocklistError) as error:
-        make(config).import_source('voipbl')
+        imported(config)
     assert 'download of http://127.0.0.1:9/list.txt failed' in str(error.value)
     assert make(config).desired() == {'voipbl': {'203.0.113.99': None}}
 
@@ -173,11 +181,11 @@ def test_update_skips_whitelisted_entries_when_asked_and_refuses_otherwise(confi
     assert (result['added'], result['skipped']) == (['203.0.113.7'], ['192.0.2.10'])
 
 
-def test_check_mode_predicts_and_writes_nothing(config, tmp_path):
+def test_check_mode_predicts_and_writes_nothing(config, netns):
     result = make(config).update('fleet', [{'entry': '203.0.113.7'}], 'add', check=True)
     assert (result['changed'], result['added']) == (True, ['203.0.113.7'])
     assert not os.path.exists(make(config).state.list_path('fleet'))
-    assert not (tmp_path / 'nft.log').exists()
+    assert 'voipguard-blocklist' not in netns.nft('list', 'tables')
 
 
 @pytest.mark.parametrize('name, entries, message', [
@@ -200,7 +208,7 @@ def test_the_whitelist_wins_over_a_list_written_before_it_grew(config, tmp_path)
 
 def test_lift_removes_managed_entries_and_keeps_the_address_out_of_imports(config, tmp_path):
     (tmp_path / 'voipbl.txt').write_text('203.0.113.0/30\n')
-    make(config).import_source('voipbl')
+    imported(config)
     make(config).update('fleet', [{'entry': '203.0.113.1'}, {'entry': '203.0.113.200'}], 'add')
     result = make(config).lift(['203.0.113.1'])
     assert sorted(found['list'] for found in result['lifted']['203.0.113.1']) == ['fleet', 'voipbl']
@@ -214,7 +222,7 @@ def test_lift_removes_managed_entries_and_keeps_the_address_out_of_imports(confi
 
 def test_status_says_where_an_address_is_blocked(config, tmp_path):
     (tmp_path / 'voipbl.txt').write_text('203.0.113.0/24\n')
-    make(config).import_source('voipbl')
+    imported(config)
     make(config).update('fleet', [{'entry': '203.0.113.7', 'timeout': 60}], 'add')
     status = make(config).status(['203.0.113.7', '192.0.2.10'])
     assert status['addresses']['203.0.113.7']['blocked_by'] == [
@@ -236,52 +244,6 @@ def test_render_accepts_the_whitelist_before_any_list_and_gives_timeouts():
     assert 'ip saddr @fleet-a4 counter drop' in rules
     assert 'elements = { 203.0.113.7 timeout 31s };' in script
     assert 'elements = { 2001:db8::/48 };' in script
-
-
-# --- the real nft in a network namespace of its own ---------------------------------------------------
-
-class Namespace:
-    """A network namespace held open by a sleeping process; nft runs in it through a wrapper."""
-
-    def __init__(self, root):
-        self.holder = subprocess.Popen(['unshare', '-n', 'sleep', '3600'])
-        self.wrapper = os.path.join(str(root), 'nft-in-netns')
-        with open(self.wrapper, 'w') as handle:
-            handle.write('#!/bin/sh\nexec nsenter --net=/proc/%d/ns/net nft "$@"\n' % self.holder.pid)
-        os.chmod(self.wrapper, 0o755)
-        deadline = 50
-        while subprocess.call([self.wrapper, 'list', 'ruleset'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-            deadline -= 1
-            assert deadline, 'the namespace never answered'
-
-    def nft(self, *args):
-        return subprocess.run([self.wrapper] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, check=False).stdout
-
-    def elements(self, set_name):
-        listing = json.loads(self.nft('-j', 'list', 'set', 'inet', 'voipguard-blocklist', set_name))
-        for item in listing['nftables']:
-            if 'set' in item:
-                return item['set'].get('elem', [])
-        return []
-
-    def close(self):
-        self.holder.kill()
-        self.holder.wait()
-
-
-@pytest.fixture
-def netns(tmp_path):
-    missing = None
-    if os.geteuid() != 0 or not shutil.which('unshare') or not shutil.which('nsenter') or not shutil.which('nft'):
-        missing = 'root with unshare, nsenter and nft'
-    if missing:
-        if os.environ.get('VOIPGUARD_REQUIRE_FAIL2BAN'):
-            pytest.fail('%s required (VOIPGUARD_REQUIRE_FAIL2BAN is set) but missing' % missing)
-        pytest.skip('%s missing' % missing)
-    namespace = Namespace(tmp_path)
-    yield namespace
-    namespace.close()
 
 
 def run_program(config_path, *args, stdin=''):
@@ -400,3 +362,222 @@ def test_the_whitelist_wins_over_jail_sets_and_lists_in_the_kernel(kernel_config
     for source in ('192.0.2.10', '203.0.113.5', '198.18.0.9'):
         send_from(netns, source)
     assert delivered(netns) == {'192.0.2.10': 3, '203.0.113.5': 0, '198.18.0.9': 0}
+
+
+# --- what a hostile review found (each failed before its fix) ---------------------------------------------
+
+class ListServer:
+    """An HTTP server in a thread that serves a list whole, cut off, or one byte at a time."""
+
+    def __init__(self, body):
+        import http.server
+        import threading
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):  # pylint: disable=arguments-differ
+                pass
+
+            def do_GET(self):  # pylint: disable=invalid-name
+                self.send_response(200)
+                if server.mode == 'short':
+                    self.send_header('Content-Length', str(len(server.body)))
+                self.end_headers()
+                if server.mode == 'slow':
+                    for byte in range(len(server.body)):
+                        self.wfile.write(server.body[byte:byte + 1])
+                        self.wfile.flush()
+                        if server.stop.wait(0.2):  # pacing; the test has finished
+                            return
+                    return
+                # cut three bytes after a newline: inside a line, as a dropped connection cuts
+                cut = server.body.index(b'\n', len(server.body) // 2) + 4
+                self.wfile.write(server.body if server.mode == 'whole' else server.body[:cut])
+
+        self.body, self.mode, self.stop = body, 'whole', threading.Event()
+        self.httpd = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = 'http://127.0.0.1:%d/list.txt' % self.httpd.server_address[1]
+
+    def close(self):
+        self.stop.set()
+        self.httpd.shutdown()
+
+
+@pytest.mark.parametrize('mode, message', [
+    ('short', 'cut off: '),                                 # Content-Length says more than came
+    ('cut', 'cut off: the last line has no newline'),       # no length: the cut falls inside a line
+    ('slow', 'not finished within 1s'),                     # the whole download has a deadline
+])
+def test_a_download_cut_off_or_too_slow_keeps_the_last_good_list(config, mode, message):
+    server = ListServer(''.join('198.18.%d.%d\n' % (i // 250, i % 250) for i in range(2000)).encode())
+    try:
+        config['sources'] = {'voipbl': {'url': server.url}}
+        config['download_timeout'] = 1
+        assert imported(config)['entries'] == 2000
+        before = digest(make(config).state.list_path('voipbl'))
+        server.mode = mode
+        with pytest.raises(blocklist.BlocklistError, match=message):
+            imported(config)
+        assert digest(make(config).state.list_path('voipbl')) == before
+    finally:
+        server.close()
+
+
+def test_zone_ids_never_reach_the_state(config):
+    with pytest.raises(blocklist.BlocklistError, match="not an address: '2001:db8::7%x'"):
+        make(config).lift(['2001:db8::7%x'])
+    with pytest.raises(blocklist.BlocklistError, match='not an address'):
+        make(config).status(['fe80::1%eth0'])
+    # a damaged lifted.json from an older version is ignored entry by entry, not fatal
+    blocklist.write_json(os.path.join(config['state_dir'], 'lifted.json'), {'2001:db8::7%x': NOW + 60, '203.0.113.1': NOW + 60})
+    assert make(config).state.lifted(NOW) == {'203.0.113.1': NOW + 60}
+
+
+@pytest.mark.parametrize('name', ['evil\n', 'x' * 25, '', 'a-b'])
+def test_list_names_are_checked_whole(config, name):
+    with pytest.raises(blocklist.BlocklistError, match='must be 1-24 characters'):
+        make(config).update(name, [{'entry': '203.0.113.7'}], 'add')
+
+
+@pytest.mark.parametrize('timeout', [100000000, True, '3600', 1.5, -1, float('inf')])
+def test_timeouts_nft_would_refuse_are_refused_first(config, timeout):
+    with pytest.raises(blocklist.BlocklistError, match='neither an address nor a network'):
+        make(config).update('fleet', [{'entry': '203.0.113.7', 'timeout': timeout}], 'add')
+    assert not os.path.exists(make(config).state.list_path('fleet'))
+
+
+def test_a_table_nft_refuses_leaves_the_list_as_it_was(config, netns, tmp_path):
+    make(config).update('fleet', [{'entry': '203.0.113.7'}], 'add')
+    before = digest(make(config).state.list_path('fleet'))
+    broken = tmp_path / 'nft-fails-loads'
+    broken.write_text('#!/bin/sh\n[ "$1" = -f ] && { echo "Error: refused" >&2; exit 1; }\nexec %s "$@"\n' % netns.wrapper)
+    broken.chmod(0o755)
+    config['nft'] = str(broken)
+    with pytest.raises(blocklist.BlocklistError, match='nft refused the blocklist table'):
+        make(config).update('fleet', [{'entry': '203.0.113.8'}], 'add')
+    assert digest(make(config).state.list_path('fleet')) == before
+    with pytest.raises(blocklist.BlocklistError, match='nft refused the blocklist table'):
+        make(config).update('other', [{'entry': '203.0.113.9'}], 'add')
+    assert not os.path.exists(make(config).state.list_path('other'))
+
+
+def test_nested_networks_with_different_expiries_load_and_expire_apart(config, netns):
+    make(config).update('fleet', [{'entry': '198.18.0.0/15', 'timeout': 3}, {'entry': '198.18.5.0/24'}], 'add')
+    elements = [element['elem'] if 'elem' in element else {'val': element} for element in netns.elements('fleet-n4')]
+    assert [(str(item['val']), item.get('timeout')) for item in elements] == [
+        ("{'range': ['198.18.0.0', '198.18.4.255']}", 3), ("{'prefix': {'addr': '198.18.5.0', 'len': 24}}", None),
+        ("{'range': ['198.18.6.0', '198.19.255.255']}", 3)]
+    assert make(config).drift() == []
+    later = make(config, now=NOW + 4)
+    assert later.desired() == {'fleet': {'198.18.5.0/24': None}}
+    assert blocklist.Finder(later.desired()).where('198.19.1.1') == []
+
+
+def test_an_import_with_a_timeout_renews_the_kernel_timeouts(config, tmp_path):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.7\n')
+    config['sources']['voipbl']['timeout'] = 600
+    assert imported(config)['reloaded'] is True
+    again = imported(config, now=NOW + 300)
+    assert (again['added'], again['reloaded']) == (0, True)
+    assert make(config, now=NOW + 300).desired()['voipbl'] == {'203.0.113.7': NOW + 900}
+
+
+def test_a_source_that_crashes_is_recorded_and_the_others_imported(config, tmp_path, monkeypatch):
+    (tmp_path / 'voipbl.txt').write_text('203.0.113.7\n')
+    (tmp_path / 'other.txt').write_text('\uff11.2.3.4\n198.18.0.1\n')
+    config['sources']['other'] = {'path': str(tmp_path / 'other.txt')}
+    program = make(config)
+    result = program.refresh(program.fetch_all(['voipbl', 'other']))
+    assert [item['name'] for item in result['imports']] == ['voipbl']
+    assert result['errors'] == ["other: %s has lines that are neither an address nor a network: line 1: '\uff11.2.3.4'"
+                                % (tmp_path / 'other.txt')]
+    monkeypatch.setattr(blocklist.Blocklist, 'fetch', lambda self, name: 1 / 0)
+    fetched = make(config).fetch_all(['voipbl'])
+    assert str(fetched['voipbl']) == 'voipbl: division by zero'
+
+
+def test_the_hosts_own_addresses_and_every_jails_ignoreip_are_whitelisted(config, tmp_path, monkeypatch):
+    config['ignoreself'] = True
+    monkeypatch.setattr(blocklist, 'own_addresses', lambda: ['203.0.113.50', 'fe80::1'])
+    (tmp_path / 'jail.d').mkdir()
+    (tmp_path / 'jail.d' / 'voipguard.local').write_text('[voipguard-freeswitch]\nignoreip = 203.0.113.60\n')
+    result = make(config).update('fleet', [{'entry': '203.0.113.50'}, {'entry': '203.0.113.60'}, {'entry': '203.0.113.70'}],
+                                 'add', on_whitelisted='skip')
+    assert (result['added'], result['skipped']) == (['203.0.113.70'], ['203.0.113.50', '203.0.113.60'])
+
+
+def test_a_name_that_stops_resolving_keeps_its_addresses_and_one_never_resolved_refuses_changes(config, tmp_path):
+    (tmp_path / 'jail.local').write_text('[DEFAULT]\nignoreip = 127.0.0.1/8 carrier.invalid\n')
+    with pytest.raises(blocklist.BlocklistError, match='whitelisted host names that never resolved: carrier.invalid'):
+        make(config).update('fleet', [{'entry': '203.0.113.7'}], 'add')
+    blocklist.write_json(os.path.join(config['state_dir'], 'resolved.json'), {'carrier.invalid': ['203.0.113.8']})
+    result = make(config).update('fleet', [{'entry': '203.0.113.7'}, {'entry': '203.0.113.8'}], 'add', on_whitelisted='skip')
+    assert (result['added'], result['skipped']) == (['203.0.113.7'], ['203.0.113.8'])
+    assert make(config).status()['whitelist_unresolved'] == ['carrier.invalid']
+
+
+@pytest.mark.parametrize('damage, problem', [
+    ('flush chain inet voipguard-blocklist input', 'chain input has other rules'),
+    ('add chain inet voipguard-blocklist input { type filter hook input priority -10; policy drop; }', 'chain input is'),
+    ('flush set inet voipguard-blocklist fleet-a4', 'set fleet-a4 holds 0 elements'),
+    ('add element inet voipguard-blocklist fleet-a4 { 198.18.9.9 }', 'set fleet-a4 holds 2 elements, 1 of them not'),
+    ('flush set inet voipguard-blocklist allow4', 'set allow4 holds 0 elements'),
+])
+def test_drift_sees_rules_chain_and_contents_not_only_counts(config, netns, damage, problem):
+    make(config).update('fleet', [{'entry': '203.0.113.7'}], 'add')
+    assert make(config).drift() == []
+    netns.nft(*damage.split())
+    assert any(problem in line for line in make(config).drift()), make(config).drift()
+    assert make(config).apply(if_drifted=True)['changed'] is True
+    assert make(config).drift() == []
+
+
+def test_ipv4_mapped_whitelist_entries_are_no_drift(config, tmp_path):
+    (tmp_path / 'jail.local').write_text('[DEFAULT]\nignoreip = 127.0.0.1/8 ::ffff:192.0.2.1 ::1\n')
+    make(config).apply()
+    assert make(config).drift() == []
+
+
+def test_entries_a_grown_whitelist_covers_leave_the_list_at_the_next_change(config, tmp_path):
+    make(config).update('fleet', [{'entry': '203.0.113.7'}, {'entry': '198.18.0.0/24'}], 'add')
+    (tmp_path / 'jail.local').write_text('[DEFAULT]\nignoreip = 127.0.0.1/8 203.0.113.7 198.18.0.5\n')
+    result = make(config).update('fleet', [{'entry': '203.0.113.99'}], 'add')
+    assert result['removed'] == ['198.18.0.0/24', '203.0.113.7'] and result['entries'] == 1
+    assert make(config).state.read_list('fleet', NOW)[0] == {'203.0.113.99': None}
+
+
+def test_lifting_an_address_splits_a_managed_network(config):
+    make(config).update('manual', [{'entry': '203.0.113.0/30'}], 'add')
+    make(config).lift(['203.0.113.1'])
+    assert make(config).desired()['manual'] == {'203.0.113.0': None, '203.0.113.2/31': None}
+
+
+def test_a_ban_still_shared_is_renewed_once_half_its_timeout_has_passed(config):
+    request = [{'entry': '203.0.113.7', 'timeout': 3600}]
+    make(config).update('fleet', request, 'exact')
+    assert make(config, now=NOW + 1700).update('fleet', request, 'exact')['changed'] is False
+    renewed = make(config, now=NOW + 1900).update('fleet', request, 'exact')
+    assert renewed['renewed'] == ['203.0.113.7']
+    assert make(config, now=NOW + 1900).desired()['fleet'] == {'203.0.113.7': NOW + 1900 + 3600}
+
+
+@pytest.mark.parametrize('entries', [
+    {'203.0.113.7 }; chain pwn { type filter hook input priority 0; policy drop; }; set x { type ipv4_addr': None},
+    {'203.0.113.7': 'soon'},
+    ['203.0.113.7'],
+])
+def test_a_tampered_list_file_is_refused_naming_it(config, entries):
+    blocklist.write_json(make(config).state.list_path('fleet'), {'kind': 'managed', 'entries': entries})
+    with pytest.raises(blocklist.BlocklistError, match='fleet.json'):
+        make(config).apply()
+
+
+@pytest.mark.parametrize('stdin', ['[]', '{"entries": {"entry": "203.0.113.7"}}', 'nope'])
+def test_update_requests_that_are_not_objects_are_refused(config, tmp_path, stdin):
+    path = str(tmp_path / 'blocklist.json')
+    with open(path, 'w') as handle:
+        json.dump(config, handle)
+    rc, result = run_program(path, 'update', 'fleet', '--mode', 'add', stdin=stdin)
+    assert rc == 1 and result['failed'] and 'update reads {"entries": [...]} as JSON on stdin' in result['msg']
