@@ -628,9 +628,8 @@ def expected_sets(lists, whitelist):
     """{set name: {(first, last): expiry}} that the table should hold: what render() loads, and drift compares."""
     expected = {}
     for family in FAMILIES:
-        expected['allow' + family] = dict(
-            ((first, last), None) for _version, first, last in (entry_range(str(network)) for network in whitelist
-                                                                   if str(network.version) == family))
+        ranges = [entry_range(str(network)) for network in whitelist if str(network.version) == family]
+        expected['allow' + family] = dict(((first, last), None) for _version, first, last in ranges)
     for name, entries in lists.items():
         addresses, networks = split_families(entries)
         a4, n4, a6, n6 = set_names(name)

@@ -12,7 +12,6 @@ __metaclass__ = type
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
