@@ -918,11 +918,10 @@ class Blocklist(object):
                                                      'updated': int(self.now), 'whitelist': self.policy.fingerprint})
                 # With a timeout every import renews the expiries: the table is reloaded even when nothing else changed.
                 changed = bool(set(stored) ^ set(before)) or timeout > 0
-                if changed:
-                    self.apply()
+                load_seconds = self.apply().get('load_seconds') if changed else None
             record.update(last_success=int(self.now), last_error=None, entries=len(stored))
             return {'name': name, 'entries': len(stored), 'added': len(set(stored) - set(before)),
-                    'removed': len(set(before) - set(stored)), 'reloaded': changed}
+                    'removed': len(set(before) - set(stored)), 'reloaded': changed, 'load_seconds': load_seconds}
         except BlocklistError as exc:
             record['last_error'] = str(exc)
             raise
