@@ -142,6 +142,8 @@ lifted:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.voipguard.pbx.plugins.module_utils.blocklist import (
+    DEFAULT_CONFIG,
+    DEFAULT_PROGRAM,
     BlocklistError,
     change_list,
     diff_of,
@@ -158,8 +160,8 @@ def main():
             timeout=dict(type='int', default=0),
             state=dict(type='str', default='present', choices=['present', 'exact', 'absent', 'lifted']),
             on_whitelisted=dict(type='str', default='fail', choices=['fail', 'skip']),
-            program=dict(type='path', default='/usr/local/sbin/voipguard-blocklist'),
-            config=dict(type='path', default='/etc/voipguard/blocklist.json'),
+            program=dict(type='path', default=DEFAULT_PROGRAM),
+            config=dict(type='path', default=DEFAULT_CONFIG),
         ),
         required_if=[('state', 'present', ['name']), ('state', 'exact', ['name']), ('state', 'absent', ['name'])],
         supports_check_mode=True,
