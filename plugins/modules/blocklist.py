@@ -20,7 +20,8 @@ description:
   - The whitelist always wins. It is the C(ignoreip) of every jail in jail.local and jail.d (addresses, networks
     and DNS names) plus the host's own addresses. An entry it covers is refused (the message names every such
     entry and nothing changes), or skipped with O(on_whitelisted=skip). So is a network broader than the role's
-    limit (IPv4 /8, IPv6 /32 by default). While a whitelisted name has never resolved, nothing is added.
+    limit (IPv4 /8, IPv6 /32 by default). A whitelisted name that has never resolved whitelists nothing, as
+    in fail2ban, and is reported as a warning.
   - O(state=lifted) unblocks addresses everywhere, removing them from the managed lists and keeping them out
     of the imported ones (a listed network is split around them) for the role's C(fail2ban_blocklist_lift_seconds).
   - Imported lists (the role's C(fail2ban_blocklist_sources)) cannot be changed here, only lifted from.
@@ -173,7 +174,7 @@ def main():
         module.fail_json(msg='voipguard-blocklist is not installed (%s, %s): run the voipguard.pbx.fail2ban role with '
                          'fail2ban_blocklist_enabled' % (params['program'], params['config']))
     try:
-        if params['state'] == 'lifted':
+        if params['state'] == 'lifted':  # lift warns of nothing: it only takes entries out
             result = lift(module.run_command, params['program'], params['config'],
                           [str(entry) for entry in params['entries']], check_mode=module.check_mode)
             module.exit_json(changed=result['changed'], lifted=result['lifted'])
@@ -182,6 +183,8 @@ def main():
                              check_mode=module.check_mode)
     except BlocklistError as exc:
         module.fail_json(msg=str(exc))
+    for warning in result.get('warnings', []):
+        module.warn(warning)
     extra = {'diff': diff_of(result, params['name'])} if module._diff else {}
     module.exit_json(changed=result['changed'], added=result['added'], removed=result['removed'],
                      renewed=result['renewed'], skipped=result['skipped'], entries=result['entries'], **extra)

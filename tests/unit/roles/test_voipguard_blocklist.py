@@ -10,8 +10,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import io
+import ipaddress
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -46,6 +49,30 @@ def test_entries_get_one_canonical_form(text, canonical):
 def test_what_is_not_exactly_an_address_or_network_is_refused(text):
     with pytest.raises(ValueError):
         blocklist.parse_entry(text)
+
+
+def test_the_fast_path_gives_what_ipaddress_gives():
+    """parse_entry's shortcuts for canonical entries agree with ipaddress on canonical, odd and broken forms."""
+    rng = random.Random(20)
+    texts = ['0.0.0.0/0', '192.0.2.0/23', '192.0.2.0/33', '192.0.2.1/31', '192.0.2.0/024', '1.2.3.4/', '::/0', '::', '::1',
+             '::1/128', '2001:db8::/129', '2001:db8::1/64', '2001:0db8::1', '2001:db8:0:1:1:1:1:1', '2001:db8::0:1',
+             '::ffff:1.2.3.4', '::ffff:102:304', '::102:304', '::1.2.3.4', '::ffff:0:0/96', '::ffff:0:0/97', '64:ff9b::/96',
+             'fe80::1%eth0', ':::', '1::2::3', '2001:db8::/032', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']
+    for _ in range(3000):
+        packed = bytes(rng.choice([0, 0, 0, rng.randrange(256)]) for _ in range(16))
+        address = ipaddress.ip_address(packed if rng.random() < 0.7 else packed[:4])
+        bits = rng.randrange(address.max_prefixlen + 1)
+        network = ipaddress.ip_network('%s/%d' % (address, bits), strict=False)
+        texts += [str(address), str(network), '%s/%d' % (address, bits), address.exploded, str(network.network_address)]
+    for text in texts:
+        try:
+            expected = blocklist.parse_entry_slowly(text)
+        except ValueError:
+            expected = ValueError
+        try:
+            assert blocklist.parse_entry(text) == expected, text
+        except ValueError:
+            assert expected is ValueError, text
 
 
 def test_plain_blocklist_format_with_comments():
@@ -508,14 +535,24 @@ def test_the_hosts_own_addresses_and_every_jails_ignoreip_are_whitelisted(config
     assert (result['added'], result['skipped']) == (['203.0.113.70'], ['203.0.113.50', '203.0.113.60'])
 
 
-def test_a_name_that_stops_resolving_keeps_its_addresses_and_one_never_resolved_refuses_changes(config, tmp_path):
+def test_a_name_that_stops_resolving_keeps_its_addresses_and_one_never_resolved_whitelists_nothing(config, tmp_path):
     (tmp_path / 'jail.local').write_text('[DEFAULT]\nignoreip = 127.0.0.1/8 carrier.invalid\n')
-    with pytest.raises(blocklist.BlocklistError, match='whitelisted host names that never resolved: carrier.invalid'):
-        make(config).update('fleet', [{'entry': '203.0.113.7'}], 'add')
+    assert make(config).update('fleet', [{'entry': '203.0.113.8'}], 'add')['added'] == ['203.0.113.8']
+    assert make(config).policy.never_resolved == ['carrier.invalid']
     blocklist.write_json(os.path.join(config['state_dir'], 'resolved.json'), {'carrier.invalid': ['203.0.113.8']})
     result = make(config).update('fleet', [{'entry': '203.0.113.7'}, {'entry': '203.0.113.8'}], 'add', on_whitelisted='skip')
     assert (result['added'], result['skipped']) == (['203.0.113.7'], ['203.0.113.8'])
     assert make(config).status()['whitelist_unresolved'] == ['carrier.invalid']
+
+
+def test_the_program_warns_of_a_whitelisted_name_that_never_resolved(config, tmp_path, monkeypatch, capsys):
+    (tmp_path / 'jail.local').write_text('[DEFAULT]\nignoreip = 127.0.0.1/8 carrier.invalid\n')
+    (tmp_path / 'config.json').write_text(json.dumps(config))
+    monkeypatch.setattr(sys, 'stdin', io.StringIO(json.dumps({'entries': [{'entry': '203.0.113.8'}]})))
+    assert blocklist.main(['--config', str(tmp_path / 'config.json'), 'update', 'fleet', '--mode', 'add']) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)['warnings'] == ['whitelisted host names that never resolved whitelist nothing: carrier.invalid']
+    assert 'warning: whitelisted host names that never resolved' in err
 
 
 @pytest.mark.parametrize('damage, problem', [
