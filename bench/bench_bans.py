@@ -25,6 +25,7 @@ Two reference points show where the time goes (ours container only):
 Addresses come from 198.18.0.0/15, the range reserved for benchmarks (RFC 2544); nothing is sent to them.
 """
 
+import ipaddress
 import re
 import time
 
@@ -48,7 +49,11 @@ action =
 
 
 def addresses(count, second_octet=18):
-    return ["198.%d.%d.%d" % (second_octet, i // 250, i % 250 + 1) for i in range(count)]
+    """`count` addresses counted up from 198.<second_octet>.0.1 (198.18.0.0/15 holds 131,070 from .18)."""
+    first = (198 << 24) + (second_octet << 16) + 1
+    if count > (20 - second_octet) * 65536 - 2:
+        raise ValueError("198.18.0.0/15 holds fewer than %d addresses from 198.%d.0.1" % (count, second_octet))
+    return [str(ipaddress.IPv4Address(first + i)) for i in range(count)]
 
 
 def firewall_count(pbx, setup):
