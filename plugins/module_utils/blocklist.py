@@ -21,7 +21,9 @@ STATES = {'present': 'add', 'exact': 'exact', 'absent': 'remove'}
 
 
 class BlocklistError(Exception):
-    pass
+    def __init__(self, msg, warnings=None):
+        super(BlocklistError, self).__init__(msg)
+        self.warnings = warnings or []
 
 
 def installed(program, config):
@@ -37,7 +39,7 @@ def run_blocklist(run_command, program, config, args, request=None):
     except ValueError:
         raise BlocklistError('%s %s gave no JSON (rc %d): %s' % (program, args[0], rc, (err or out).strip()[:2000]))
     if answer.get('failed'):
-        raise BlocklistError(answer.get('msg', 'failed'))
+        raise BlocklistError(answer.get('msg', 'failed'), answer.get('warnings'))
     if rc != 0 and not answer.get('errors'):
         raise BlocklistError('%s %s failed (rc %d): %s' % (program, args[0], rc, (err or out).strip()[:2000]))
     return answer

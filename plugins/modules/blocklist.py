@@ -174,17 +174,21 @@ def main():
         module.fail_json(msg='voipguard-blocklist is not installed (%s, %s): run the voipguard.pbx.fail2ban role with '
                          'fail2ban_blocklist_enabled' % (params['program'], params['config']))
     try:
-        if params['state'] == 'lifted':  # lift warns of nothing: it only takes entries out
+        if params['state'] == 'lifted':
             result = lift(module.run_command, params['program'], params['config'],
                           [str(entry) for entry in params['entries']], check_mode=module.check_mode)
-            module.exit_json(changed=result['changed'], lifted=result['lifted'])
-        result = change_list(module.run_command, params['program'], params['config'], params['name'], params['entries'],
-                             params['state'], timeout=params['timeout'], on_whitelisted=params['on_whitelisted'],
-                             check_mode=module.check_mode)
+        else:
+            result = change_list(module.run_command, params['program'], params['config'], params['name'],
+                                 params['entries'], params['state'], timeout=params['timeout'],
+                                 on_whitelisted=params['on_whitelisted'], check_mode=module.check_mode)
     except BlocklistError as exc:
+        for warning in exc.warnings:
+            module.warn(warning)
         module.fail_json(msg=str(exc))
     for warning in result.get('warnings', []):
         module.warn(warning)
+    if params['state'] == 'lifted':
+        module.exit_json(changed=result['changed'], lifted=result['lifted'])
     extra = {'diff': diff_of(result, params['name'])} if module._diff else {}
     module.exit_json(changed=result['changed'], added=result['added'], removed=result['removed'],
                      renewed=result['renewed'], skipped=result['skipped'], entries=result['entries'], **extra)

@@ -139,6 +139,9 @@ def test_blocklist_loads_addresses_networks_and_timeouts_on_this_release(host):
     try:
         assert added.rc == 0, added.stdout
         assert json.loads(added.stdout)["skipped"] == ["192.0.2.50"]
+        # pbx.example.com (whitelisted here) never resolves: a warning, and nothing it would cover is refused
+        assert json.loads(added.stdout)["warnings"] == [
+            "whitelisted host names that never resolved whitelist nothing: pbx.example.com"], added.stdout
         state = blocklist_state(host)
         assert state["drift"] == [], state
         sets = state["kernel"]["sets"]

@@ -179,7 +179,7 @@ def parse_entry(text):
         # (ntop's dotted forms: IPv4-mapped and -compatible addresses, which take the slow path).
         try:
             packed = socket.inet_pton(socket.AF_INET6, address)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte
             packed = None
         if packed is not None and socket.inet_ntop(socket.AF_INET6, packed) == address and packed[:12] != IPV4_MAPPED_PREFIX:
             if not slash:
@@ -1174,10 +1174,17 @@ def execute(options, stdin):
     blocklist = Blocklist(load_config(options.config))
     if options.command == 'status':
         return blocklist.status(options.address, kernel=options.kernel)
-    result = changed_by(options, blocklist, stdin)
+    warnings = []
     if blocklist.policy.never_resolved:
-        result['warnings'] = ['whitelisted host names that never resolved whitelist nothing: %s'
-                              % sample(blocklist.policy.never_resolved)]
+        warnings.append('whitelisted host names that never resolved whitelist nothing: %s'
+                        % sample(blocklist.policy.never_resolved))
+    try:
+        result = changed_by(options, blocklist, stdin)
+    except BlocklistError as exc:
+        exc.warnings = warnings  # a refusal still tells of them
+        raise
+    if warnings:
+        result['warnings'] = warnings
     return result
 
 
@@ -1212,11 +1219,14 @@ def main(argv=None):
     try:
         result = execute(options, sys.stdin)
     except BlocklistError as exc:
-        print(json.dumps({'failed': True, 'msg': str(exc)}))
-        return 1
+        result = {'failed': True, 'msg': str(exc)}
+        if getattr(exc, 'warnings', None):
+            result['warnings'] = exc.warnings
     print(json.dumps(result, sort_keys=True))
     for warning in result.get('warnings', []):
-        print('warning: %s' % warning, file=sys.stderr)  # the journal of the timer's unit
+        print('warning: %s' % warning, file=sys.stderr)  # the journal of the units
+    if result.get('failed'):
+        return 1
     # refresh: the sources that failed kept their last good list; the unit still reports the failure.
     return 1 if result.get('errors') else 0
 

@@ -14,8 +14,11 @@ import json
 import os
 import stat
 import sys
+from unittest import mock
 
 import pytest
+
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.voipguard.pbx.plugins.modules import blocklist as blocklist_module
 from ansible_collections.voipguard.pbx.plugins.modules import fail2ban_info
@@ -108,3 +111,16 @@ def test_lifted_removes_from_every_list_and_fail2ban_info_sees_it(installed, mon
     after = run_module(fail2ban_info, info).result['blocklist']
     assert after['addresses']['203.0.113.7']['blocked_by'] == [] and after['lists']['fleet']['entries'] == 1
     assert run_module(blocklist_module, dict(installed, entries=['203.0.113.7'], state='lifted')).result['changed'] is False
+
+
+def test_a_whitelisted_name_that_never_resolved_is_a_warning_of_every_state(installed):
+    jail_local = os.path.join(os.path.dirname(installed['config']), 'jail.local')
+    with open(jail_local, 'w') as handle:
+        handle.write('[DEFAULT]\nignoreip = 127.0.0.1/8 carrier.invalid\n')
+    warning = 'whitelisted host names that never resolved whitelist nothing: carrier.invalid'
+    for args in (dict(name='fleet', entries=['203.0.113.7']), dict(state='lifted', entries=['203.0.113.7']),
+                 dict(name='fleet', entries=['202.0.0.0/7'])):
+        with mock.patch.object(AnsibleModule, 'warn', autospec=True) as warn:
+            outcome = run_module(blocklist_module, dict(installed, **args))
+        assert outcome.failed is (args['entries'] == ['202.0.0.0/7']), outcome.result
+        assert [call.args[1] for call in warn.call_args_list] == [warning], args
