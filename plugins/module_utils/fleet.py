@@ -293,7 +293,7 @@ def unban_findings(info, history, addresses):
 
 
 def unban_report(findings_by_host, addresses):
-    """{address: {'banned_on': [{host, jail, filter, origin}], 'hosts': n}} over the fleet."""
+    """{address: {'banned_on': [{host, jail, filter, origin}], 'hosts': [host names, sorted]}} over the fleet."""
     report = {}
     for address in [canonical_ban_address(address) for address in addresses]:
         where = []
