@@ -1174,10 +1174,10 @@ def execute(options, stdin):
     blocklist = Blocklist(load_config(options.config))
     if options.command == 'status':
         return blocklist.status(options.address, kernel=options.kernel)
-    warnings = []
-    if blocklist.policy.never_resolved:
-        warnings.append('whitelisted host names that never resolved whitelist nothing: %s'
-                        % sample(blocklist.policy.never_resolved))
+    # The whitelist's names are resolved here, before the lock: a slow resolver holds up nobody else.
+    never_resolved = blocklist.policy.never_resolved
+    warnings = ['whitelisted host names that never resolved whitelist nothing: %s' % sample(never_resolved)] \
+        if never_resolved else []
     try:
         result = changed_by(options, blocklist, stdin)
     except BlocklistError as exc:
@@ -1191,11 +1191,10 @@ def execute(options, stdin):
 def changed_by(options, blocklist, stdin):
     """Every command but status: it changes the lists or the kernel, under the lock."""
     request = read_request(stdin) if options.command == 'update' else None
-    # Downloads and name resolution before the lock: a slow server or resolver holds up nobody else.
+    # Downloads before the lock: a slow server holds up nobody else.
     fetched = None
     if options.command in ('refresh', 'import'):
         fetched = blocklist.fetch_all(sorted(blocklist.config['sources']) if options.command == 'refresh' else [options.name])
-    blocklist.policy  # pylint: disable=pointless-statement
     with blocklist.state.locked():
         blocklist.now = time.time()  # what the lists say now, not before the wait for the lock
         if options.command == 'apply':
