@@ -13,8 +13,8 @@ The scenario's network is outside RFC 1918: event_guard's own default list allow
 
 import pytest
 
-from fusionpbx_testbed import (ACL_NAME, ATTACKER, CARRIER, GUARDED, PHONE, SOLO, event_guard_blocks, event_guard_logged,
-                               fail2ban_banned_anywhere, sql)
+from fusionpbx_testbed import (ACL_NAME, ATTACKER, CARRIER, EVENT_GUARD_CHAINS, GUARDED, PHONE, SOLO, event_guard_blocks,
+                               event_guard_logged, fail2ban_banned_anywhere, sql)
 import sip_testbed as tb
 
 testinfra_hosts = ["docker://" + GUARDED]
@@ -81,3 +81,65 @@ def test_event_guard_is_off_where_the_policy_disables_it():
 
 def test_the_phone_is_never_blocked_by_event_guard(host):
     assert tb.address_of(tb.container(PHONE)) not in event_guard_blocks(host)
+
+
+# For event_guard only, `iptables --new` waits a second, so its own setup certainly loses the race it can lose
+# on a busy host: it starts `iptables --new <chain>` and `iptables -I INPUT -j <chain>` in the background at
+# once (event_guard_iptables.php), and a jump that runs first fails. Reproduced without this: 11 lost jumps
+# in 80 such starts under CPU load. Its blocks then drop nothing.
+SLOW_CHAIN_SETUP = """\
+mkdir -p /usr/local/lib/vg-test-slow-iptables /run/systemd/system/event_guard.service.d
+cat >/usr/local/lib/vg-test-slow-iptables/iptables <<'SH'
+#!/bin/sh
+case "$1" in --new|-N) sleep 1 ;; esac
+exec /usr/sbin/iptables "$@"
+SH
+chmod 755 /usr/local/lib/vg-test-slow-iptables/iptables
+printf '[Service]\\nEnvironment=PATH=/usr/local/lib/vg-test-slow-iptables:/usr/sbin:/usr/bin:/sbin:/bin\\n' \\
+    >/run/systemd/system/event_guard.service.d/zz-vg-test-slow-iptables.conf
+systemctl daemon-reload
+"""
+NORMAL_CHAIN_SETUP = """\
+rm -rf /usr/local/lib/vg-test-slow-iptables /run/systemd/system/event_guard.service.d/zz-vg-test-slow-iptables.conf
+systemctl daemon-reload
+"""
+
+
+def event_guard_is_connected(pbx):
+    """event_guard's process holds a connection to FreeSWITCH's event socket (it sees the failures)."""
+    pid = pbx.check_output("systemctl show -p MainPID --value event_guard")
+    return pid != "0" and pbx.run("ss -tnp state established '( dport = :8021 )' | grep -q 'pid=%s,'" % pid).rc == 0
+
+
+def test_event_guard_blocks_drop_when_its_own_chain_setup_loses_the_race(host, attacker):
+    target, attacker_ip = tb.address_of(host), tb.address_of(attacker)
+    host.check_output("systemctl stop event_guard")
+    # As after a reboot: none of event_guard's chains, no jumps to them.
+    for chain in EVENT_GUARD_CHAINS:
+        host.run("while iptables -w -D INPUT -j %s 2>/dev/null; do :; done; iptables -w -F %s; iptables -w -X %s"
+                 % (chain, chain, chain))
+    # Only event_guard may stop the attacker here (a fail2ban ban would drop its packets before it).
+    for jail in fail2ban_banned_anywhere(host, attacker_ip):
+        tb.unban(host, jail, attacker_ip)
+    host.check_output(SLOW_CHAIN_SETUP)
+    try:
+        host.check_output("systemctl start event_guard")
+        tb.wait_for(lambda: event_guard_is_connected(host), timeout=60, what="event_guard to connect to FreeSWITCH")
+
+        def attacker_blocked():
+            if attacker_ip not in event_guard_blocks(host):
+                tb.register(attacker, target, "1001", "guess", timeout=2, expect="403")
+            return attacker_ip in event_guard_blocks(host)
+        tb.wait_for(attacker_blocked, timeout=60, interval=2, what="event_guard to block the attacker again")
+        # Each chain is consulted from INPUT before the installer's accept of established traffic.
+        rules = host.check_output("iptables -w -S INPUT").splitlines()
+        established = next(i for i, rule in enumerate(rules) if "ESTABLISHED" in rule)
+        assert all("-A INPUT -j %s" % chain in rules[:established] for chain in EVENT_GUARD_CHAINS), rules
+
+        assert fail2ban_banned_anywhere(host, attacker_ip) == []
+        seen = tb.delivered_packets(host, attacker_ip)
+        tb.register(attacker, target, "1001", "guess", timeout=2, expect="timeout")
+        assert tb.delivered_packets(host, attacker_ip) == seen
+    finally:
+        host.check_output(NORMAL_CHAIN_SETUP)
+        host.check_output("systemctl restart event_guard")
