@@ -9,6 +9,8 @@ and neither blocker stops it, while the attacker is dropped by event_guard after
 (event_guard blocks asynchronously, a moment after the failure: the tests wait for its rule).
 vg-fusionpbx has it disabled: the service is off and the blocks it made before the converge are gone.
 The scenario's network is outside RFC 1918: event_guard's own default list allows all of RFC 1918.
+event_guard's blocks drop even when its own setup of its chains loses the race it can lose at its start
+(the role's systemd drop-in makes them first).
 """
 
 import pytest
@@ -105,32 +107,33 @@ systemctl daemon-reload
 """
 
 
-def event_guard_is_connected(pbx):
-    """event_guard's process holds a connection to FreeSWITCH's event socket (it sees the failures)."""
-    pid = pbx.check_output("systemctl show -p MainPID --value event_guard")
-    return pid != "0" and pbx.run("ss -tnp state established '( dport = :8021 )' | grep -q 'pid=%s,'" % pid).rc == 0
+def event_guard_subscribed(pbx):
+    """event_guard, since its last start, has subscribed to FreeSWITCH's events (it logs this afterwards)."""
+    invocation = pbx.check_output("systemctl show -p InvocationID --value event_guard")
+    return bool(invocation) and pbx.run("journalctl -q -o cat _SYSTEMD_INVOCATION_ID=%s | grep -q 'Re-connected to event socket'"
+                                        % invocation).rc == 0
 
 
 def test_event_guard_blocks_drop_when_its_own_chain_setup_loses_the_race(host, attacker):
     target, attacker_ip = tb.address_of(host), tb.address_of(attacker)
-    host.check_output("systemctl stop event_guard")
-    # As after a reboot: none of event_guard's chains, no jumps to them.
-    for chain in EVENT_GUARD_CHAINS:
-        host.run("while iptables -w -D INPUT -j %s 2>/dev/null; do :; done; iptables -w -F %s; iptables -w -X %s"
-                 % (chain, chain, chain))
-    # Only event_guard may stop the attacker here (a fail2ban ban would drop its packets before it).
-    for jail in fail2ban_banned_anywhere(host, attacker_ip):
-        tb.unban(host, jail, attacker_ip)
-    host.check_output(SLOW_CHAIN_SETUP)
     try:
+        host.check_output("systemctl stop event_guard")
+        # As after a reboot: none of event_guard's chains, no jumps to them.
+        for chain in EVENT_GUARD_CHAINS:
+            host.run("while iptables -w -D INPUT -j %s 2>/dev/null; do :; done; iptables -w -F %s; iptables -w -X %s"
+                     % (chain, chain, chain))
+        # Only event_guard may stop the attacker here (a fail2ban ban would drop its packets before it).
+        for jail in fail2ban_banned_anywhere(host, attacker_ip):
+            tb.unban(host, jail, attacker_ip)
+        host.check_output(SLOW_CHAIN_SETUP)
         host.check_output("systemctl start event_guard")
-        tb.wait_for(lambda: event_guard_is_connected(host), timeout=60, what="event_guard to connect to FreeSWITCH")
+        tb.wait_for(lambda: event_guard_subscribed(host), timeout=60, what="event_guard to subscribe to FreeSWITCH's events")
 
         def attacker_blocked():
             if attacker_ip not in event_guard_blocks(host):
-                tb.register(attacker, target, "1001", "guess", timeout=2, expect="403")
+                tb.register(attacker, target, "1001", "guess", timeout=2)
             return attacker_ip in event_guard_blocks(host)
-        tb.wait_for(attacker_blocked, timeout=60, interval=2, what="event_guard to block the attacker again")
+        tb.wait_for(attacker_blocked, timeout=60, interval=1, what="event_guard to block the attacker again")
         # Each chain is consulted from INPUT before the installer's accept of established traffic.
         rules = host.check_output("iptables -w -S INPUT").splitlines()
         established = next(i for i, rule in enumerate(rules) if "ESTABLISHED" in rule)
@@ -141,5 +144,5 @@ def test_event_guard_blocks_drop_when_its_own_chain_setup_loses_the_race(host, a
         tb.register(attacker, target, "1001", "guess", timeout=2, expect="timeout")
         assert tb.delivered_packets(host, attacker_ip) == seen
     finally:
-        host.check_output(NORMAL_CHAIN_SETUP)
-        host.check_output("systemctl restart event_guard")
+        host.run(NORMAL_CHAIN_SETUP)
+        host.run("systemctl restart event_guard")
