@@ -43,7 +43,7 @@ MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_F
 MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
-.PHONY: print-sources help host-packages venv collections docker images lint sanity unit molecule molecule-all \
+.PHONY: print-sources help host-packages venv collections docker images lint sanity unit molecule molecule-all ee \
 	test demo demo-clean bench changelog build clean
 
 print-sources: # Where make images takes the FreeSWITCH sources from (for .ci/run)
@@ -127,6 +127,11 @@ changelog: venv ## antsibull-changelog lint
 build: collections ## Build the collection tarball into .cache/dist
 	@ansible-galaxy collection build --force --output-path $(CACHE)/dist
 	@ls -1 $(CACHE)/dist/*.tar.gz
+
+ee: collections ## Build context of the execution environment in ./context, with this checkout's collection tarball
+	@ansible-galaxy collection build --force --output-path .
+	@ansible-builder create --file execution-environment.yml --context context
+	@echo "==> ee: ./context is ready; build the image with: ansible-builder build -t voipguard-pbx-ee"
 
 clean: ## Remove .cache (images and .venv are kept)
 	rm -rf $(CACHE)

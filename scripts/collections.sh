@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make the collections the project needs visible to Ansible:
 #  - this repository as voipguard.pbx: COLLECTIONS_DIR/ansible_collections/voipguard/pbx -> repo root;
-#  - ansible.posix, community.general, community.docker: from Ansible Galaxy into COLLECTIONS_DIR
+#  - community.general, community.docker: from Ansible Galaxy into COLLECTIONS_DIR
 #    when Galaxy answers within GALAXY_TIMEOUT seconds, else the copies shipped in the `ansible`
 #    PyPI bundle installed in the venv (found through Python's sys.path).
 # Set GALAXY=no to skip the Galaxy attempt. Expects the venv's bin on PATH and
@@ -15,7 +15,7 @@ root="$(cd "$here/.." && pwd)"
 collections_dir="${COLLECTIONS_DIR:-$root/.cache/collections}"
 galaxy_timeout="${GALAXY_TIMEOUT:-45}"
 stamp="$collections_dir/.voipguard-source"
-required=(ansible.posix community.general community.docker)
+required=(community.general community.docker)
 
 mkdir -p "$collections_dir/ansible_collections/voipguard"
 link="$collections_dir/ansible_collections/voipguard/pbx"

@@ -8,10 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 
 import pytest
 import yaml
@@ -28,18 +31,55 @@ def builder():
     pytest.fail('ansible-builder is not installed (requirements-dev.txt pins it)')
 
 
-def test_ansible_builder_create_succeeds(tmp_path):
-    context = tmp_path / 'context'
-    result = subprocess.run([builder(), 'create', '--file', DEFINITION, '--context', str(context), '-v', '3'],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+def pinned(requirement_file, package):
+    """The version requirements-dev.txt (or another pip file) pins `package` to."""
+    with open(os.path.join(ROOT, requirement_file)) as handle:
+        for line in handle:
+            match = re.match(r'\s*%s==(\S+)' % re.escape(package), line)
+            if match:
+                return match.group(1)
+    pytest.fail('%s pins no %s' % (requirement_file, package))
+
+
+@pytest.fixture(scope='module')
+def context(tmp_path_factory):
+    """What `make ee` makes, in a copy: this checkout's tarball next to the definition, then the build context."""
+    work = tmp_path_factory.mktemp('ee')
+    shutil.copy(DEFINITION, str(work))
+    shutil.copytree(os.path.join(ROOT, 'meta'), str(work / 'meta'))
+    subprocess.run([os.path.join(os.path.dirname(builder()), 'ansible-galaxy'), 'collection', 'build', '--output-path',
+                    str(work), ROOT], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True)
+    result = subprocess.run([builder(), 'create', '--file', 'execution-environment.yml', '--context', 'context', '-v', '3'],
+                            cwd=str(work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                             timeout=300, check=False)
     assert result.returncode == 0, result.stdout
+    return work / 'context'
+
+
+def build_args(context):
     containerfile = (context / 'Containerfile') if (context / 'Containerfile').exists() else (context / 'Dockerfile')
-    text = containerfile.read_text()
-    assert 'ansible-core==2.19.14' in text
+    return dict(re.findall(r'^ARG (\w+)="(.*)"$', containerfile.read_text(), re.M))
+
+
+def test_the_image_installs_a_python_that_ansible_core_supports(context):
+    args = build_args(context)
+    assert args['EE_BASE_IMAGE'] == 'quay.io/centos/centos:stream9'
+    assert (args['PYPKG'], args['PYCMD']) == ('python3.11', '/usr/bin/python3.11')
+    # ansible-core 2.19 runs on controllers with Python 3.11 to 3.13.
+    assert args['ANSIBLE_INSTALL_REFS'].split() == ['ansible-core==%s' % pinned('requirements-dev.txt', 'ansible-core'),
+                                                    'ansible-runner==2.4.1']
+
+
+def test_the_image_gets_this_checkouts_collection_and_its_dependencies(context):
+    galaxy_yml = yaml.safe_load(open(os.path.join(ROOT, 'galaxy.yml')))
+    tarball = 'voipguard-pbx-%s.tar.gz' % galaxy_yml['version']
     build = context / '_build'
-    galaxy = yaml.safe_load((build / 'requirements.yml').read_text())
-    assert {'voipguard.pbx', 'ansible.posix', 'community.general'} <= set(item['name'] for item in galaxy['collections'])
+    with tarfile.open(str(build / 'collections' / tarball)) as archive:
+        manifest = json.load(archive.extractfile('MANIFEST.json'))
+    assert (manifest['collection_info']['name'], manifest['collection_info']['version']) == ('pbx', galaxy_yml['version'])
+    galaxy = yaml.safe_load((build / 'requirements.yml').read_text())['collections']
+    assert galaxy[0] == {'name': '/build/collections/' + tarball, 'type': 'file'}
+    assert {item['name']: item['version'] for item in galaxy[1:]} == galaxy_yml['dependencies']
     assert 'jmespath' in (build / 'requirements.txt').read_text()
     assert 'openssh-client' in (build / 'bindep.txt').read_text()
 
@@ -49,11 +89,3 @@ def test_collection_declares_its_dependencies_for_other_execution_environments()
     assert meta['version'] == 1
     for kind in ('python', 'system'):
         assert os.path.isfile(os.path.join(ROOT, meta['dependencies'][kind])), kind
-
-
-def test_galaxy_requirements_match_galaxy_yml():
-    galaxy_yml = yaml.safe_load(open(os.path.join(ROOT, 'galaxy.yml')))
-    ee = yaml.safe_load(open(os.path.join(ROOT, 'meta', 'ee', 'requirements.yml')))
-    names = set(item['name'] for item in ee['collections'])
-    assert set(galaxy_yml['dependencies']) <= names
-    assert '%s.%s' % (galaxy_yml['namespace'], galaxy_yml['name']) in names
