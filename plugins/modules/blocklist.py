@@ -13,7 +13,7 @@ module: blocklist
 short_description: Block addresses and networks in the fail2ban role's nftables blocklist, or lift them
 version_added: 0.3.0
 description:
-  - Changes a named list of voipguard-blocklist, the program the M(voipguard.pbx.fail2ban) role installs
+  - Changes a named list of voipguard-blocklist, the program the C(voipguard.pbx.fail2ban) role installs
     (O(ignore:fail2ban_blocklist_enabled), on by default on Linux with systemd). Its lists are nftables sets
     beside fail2ban's bans, so 100,000 entries load in well under a second, networks included, and each entry
     expires by itself when given a timeout.
@@ -25,7 +25,7 @@ description:
   - O(state=lifted) unblocks addresses everywhere, removing them from the managed lists and keeping them out
     of the imported ones (a listed network is split around them) for the role's C(fail2ban_blocklist_lift_seconds).
   - Imported lists (the role's C(fail2ban_blocklist_sources)) cannot be changed here, only lifted from.
-  - The M(voipguard.pbx.fail2ban) role installs the program, its units and the refresh timer of imported lists.
+  - The C(voipguard.pbx.fail2ban) role installs the program, its units and the refresh timer of imported lists.
 author:
   - voipguard.pbx contributors (@voipguard)
 attributes:

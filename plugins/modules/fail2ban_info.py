@@ -39,7 +39,7 @@ options:
     default: []
   include_bans:
     description:
-      - Return the addresses each jail bans now in RV(jails[].banned).
+      - Return the addresses each jail bans now in RV(jails.banned).
     type: bool
     default: true
   include_settings:
@@ -172,7 +172,7 @@ jails:
       elements: str
       sample: [_SYSTEMD_UNIT=sshd.service]
     maxretry:
-      description: Failures within RV(jails[].findtime) that trigger a ban.
+      description: Failures within RV(jails.findtime) that trigger a ban.
       returned: when O(include_settings=true)
       type: int
       sample: 5
@@ -236,16 +236,16 @@ totals:
   type: dict
   contains:
     currently_failed:
-      description: Sum of RV(jails[].currently_failed).
+      description: Sum of RV(jails.currently_failed).
       type: int
     total_failed:
-      description: Sum of RV(jails[].total_failed).
+      description: Sum of RV(jails.total_failed).
       type: int
     currently_banned:
-      description: Sum of RV(jails[].currently_banned).
+      description: Sum of RV(jails.currently_banned).
       type: int
     total_banned:
-      description: Sum of RV(jails[].total_banned).
+      description: Sum of RV(jails.total_banned).
       type: int
   sample: {currently_failed: 0, total_failed: 4, currently_banned: 1, total_banned: 1}
 sip_trust:
