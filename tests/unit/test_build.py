@@ -11,11 +11,12 @@ __metaclass__ = type
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 
 import pytest
 import yaml
+
+from dev_tools import venv_tool
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 # What the project's own runs leave in a checkout (each also in .gitignore).
@@ -30,15 +31,6 @@ GENERATED = [
 NOT_SHIPPED_PREFIXES = ('.ci/', '.github/')
 # ansible-galaxy writes these itself, or never ships them.
 BUILD_METADATA = {'MANIFEST.json', 'FILES.json'}
-
-
-def galaxy():
-    path = os.path.join(os.path.dirname(sys.executable), 'ansible-galaxy')
-    if not os.access(path, os.X_OK):
-        path = shutil.which('ansible-galaxy')
-    if not path:
-        pytest.fail('ansible-galaxy is not installed (requirements-dev.txt pins ansible-core)')
-    return path
 
 
 def tracked_files():
@@ -59,7 +51,8 @@ def dirty_checkout(tmp_path_factory):
 
 
 def test_the_tarball_holds_the_repository_and_nothing_generated(dirty_checkout, tmp_path):
-    result = subprocess.run([galaxy(), 'collection', 'build', '--output-path', str(tmp_path), str(dirty_checkout)],
+    result = subprocess.run([venv_tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(tmp_path),
+                             str(dirty_checkout)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert result.returncode == 0, result.stdout
     meta = yaml.safe_load((dirty_checkout / 'galaxy.yml').read_text())

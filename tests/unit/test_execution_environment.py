@@ -13,22 +13,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tarfile
 
 import pytest
 import yaml
 
+from dev_tools import venv_tool
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 DEFINITION = os.path.join(ROOT, 'execution-environment.yml')
-
-
-def builder():
-    candidates = [os.path.join(os.path.dirname(sys.executable), 'ansible-builder'), shutil.which('ansible-builder')]
-    for path in candidates:
-        if path and os.access(path, os.X_OK):
-            return path
-    pytest.fail('ansible-builder is not installed (requirements-dev.txt pins it)')
 
 
 def pinned(requirement_file, package):
@@ -47,9 +40,9 @@ def context(tmp_path_factory):
     work = tmp_path_factory.mktemp('ee')
     shutil.copy(DEFINITION, str(work))
     shutil.copytree(os.path.join(ROOT, 'meta'), str(work / 'meta'))
-    subprocess.run([os.path.join(os.path.dirname(builder()), 'ansible-galaxy'), 'collection', 'build', '--output-path',
+    subprocess.run([venv_tool('ansible-galaxy'), 'collection', 'build', '--output-path',
                     str(work), ROOT], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True)
-    result = subprocess.run([builder(), 'create', '--file', 'execution-environment.yml', '--context', 'context', '-v', '3'],
+    result = subprocess.run([venv_tool('ansible-builder'), 'create', '--file', 'execution-environment.yml', '--context', 'context', '-v', '3'],
                             cwd=str(work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                             timeout=300, check=False)
     assert result.returncode == 0, result.stdout
