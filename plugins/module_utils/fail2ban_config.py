@@ -99,6 +99,11 @@ def _indent_of(content):
     return content[:match.start()] if match else content
 
 
+def only_comments(text):
+    """True when fail2ban reads nothing from the text: it has blank lines and comments only."""
+    return all(line.kind in ('blank', 'comment') for line in ConfigDocument(text).lines)
+
+
 class Line:
     """One physical line and what fail2ban makes of it.
 

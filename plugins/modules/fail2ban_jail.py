@@ -119,6 +119,14 @@ options:
       - fail2ban's configuration directory, used by O(validate). O(path) must be inside it.
       - Defaults to the directory of O(path), or its parent when O(path) is in C(jail.d/) or C(fail2ban.d/).
     type: path
+  remove_empty_file:
+    description:
+      - With O(state=absent), delete the file when nothing but blank lines and comments is left in it once the
+        section is removed, for a file that holds one definition, such as C(filter.d/<name>.local).
+      - O(validate) then tests the configuration without the file, so a filter or action that a jail still uses
+        is not deleted.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -253,6 +261,7 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config impo
     default_config_dir,
     edit_section,
     fail2ban_test_errors,
+    only_comments,
 )
 
 
@@ -269,7 +278,8 @@ def read_file(module, path):
 
 
 def validate_with_fail2ban(module, path, text, config_dir):
-    """Run fail2ban-client --test on a copy of config_dir holding the candidate file; fail on rejection."""
+    """Run fail2ban-client --test on a copy of config_dir holding the candidate file (without the file when
+    text is None); fail on rejection."""
     config_dir = os.path.abspath(config_dir)
     relative = os.path.relpath(os.path.abspath(path), config_dir)
     if relative.startswith(os.pardir + os.sep) or relative == os.pardir or os.path.isabs(relative):
@@ -287,10 +297,11 @@ def validate_with_fail2ban(module, path, text, config_dir):
         candidate_dir = os.path.dirname(candidate)
         if not os.path.isdir(candidate_dir):
             os.makedirs(candidate_dir)
-        if os.path.islink(candidate):
+        if os.path.islink(candidate) or (text is None and os.path.exists(candidate)):
             os.unlink(candidate)
-        with open(candidate, 'wb') as handle:
-            handle.write(to_bytes(text, errors='surrogate_or_strict'))
+        if text is not None:
+            with open(candidate, 'wb') as handle:
+                handle.write(to_bytes(text, errors='surrogate_or_strict'))
         rc, stdout, stderr = module.run_command([fail2ban_client, '--test', '-c', copy])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -308,6 +319,14 @@ def write_file(module, target, text, bom):
         module.fail_json(msg=to_native(exc), changed=False)
 
 
+def remove_file(module, target):
+    """Delete the file (one unlink: readers see it or nothing)."""
+    try:
+        os.unlink(target)
+    except OSError as exc:
+        module.fail_json(msg='cannot remove %s: %s' % (target, exc.strerror or to_native(exc)), changed=False)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -321,6 +340,7 @@ def main():
             backup=dict(type='bool', default=False),
             validate=dict(type='bool', default=True),
             config_dir=dict(type='path'),
+            remove_empty_file=dict(type='bool', default=False),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -346,11 +366,15 @@ def main():
         module.fail_json(msg='%s: %s' % (path, to_native(exc)), **result)
 
     changed = edit.changed or original is None
+    removing_file = params['state'] == 'absent' and params['remove_empty_file'] and only_comments(edit.text)
+    changed = changed or removing_file
     result['changed_keys'] = edit.changed_keys
     if module._diff:
-        result['diff'] = dict(before=original or '', after=edit.text,
+        result['diff'] = dict(before=original or '', after='' if removing_file else edit.text,
                               before_header=path, after_header=path)
-    if params['state'] == 'absent':
+    if removing_file:
+        result['msg'] = '%s removed: nothing else was left in it' % path
+    elif params['state'] == 'absent':
         result['msg'] = 'section [%s] removed' % name if changed else 'section [%s] absent' % name
     elif edit.before is None:
         result['msg'] = 'section [%s] added' % name
@@ -361,9 +385,14 @@ def main():
 
     if changed and not module.check_mode:
         if params['validate']:
-            validate_with_fail2ban(module, path, edit.text, params['config_dir'] or default_config_dir(path))
+            validate_with_fail2ban(module, path, None if removing_file else edit.text,
+                                   params['config_dir'] or default_config_dir(path))
         if params['backup'] and original is not None:
             result['backup_file'] = module.backup_local(target)
+        if removing_file:
+            remove_file(module, target)
+            result['changed'] = True
+            module.exit_json(**result)
         write_file(module, target, edit.text, bom)
 
     if os.path.exists(target) or not module.check_mode:

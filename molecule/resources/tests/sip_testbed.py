@@ -53,12 +53,13 @@ def address_of(host):
 
 
 def register(client, target, user, password, count=1, expect=None, domain=SIP_DOMAIN, transport="udp", timeout=3,
-             expires=3600, source_ip=None):
+             expires=3600, source_ip=None, interval=0):
     """Send `count` REGISTER attempts from `client` (a testinfra host) and return the final status of each.
 
     Each status is a SIP code as a string ("200", "403") or "timeout" when the PBX never answered.
     expires=0 logs in and unregisters at once: the client is answered without holding a registration
     (an address holding one is trusted by the PBX's voipguard-sip-trust service).
+    interval: seconds sip-register leaves between two attempts (a slow guesser's pace).
     """
     cmd = ["sip-register", "--target", target, "--transport", transport, "--user", user,
            "--password", password, "--count", str(count), "--timeout", str(timeout), "--expires", str(expires)]
@@ -66,7 +67,9 @@ def register(client, target, user, password, count=1, expect=None, domain=SIP_DO
         cmd += ["--domain", domain]
     if source_ip:
         cmd += ["--source-ip", source_ip]
-    result = client.run(" ".join(_quote(c) for c in cmd))
+    if interval:
+        cmd += ["--interval", str(interval)]
+    result = client.run(" ".join(quote(c) for c in cmd))
     statuses = re.findall(r"^attempt=\d+ .* result=(\S+)", result.stdout, re.M)
     assert len(statuses) == count, "sip-register printed %r (stderr %r)" % (result.stdout, result.stderr)
     if expect is not None:
@@ -74,13 +77,14 @@ def register(client, target, user, password, count=1, expect=None, domain=SIP_DO
     return statuses
 
 
-def _quote(text):
+def quote(text):
+    """`text` as one shell word."""
     return "'" + str(text).replace("'", "'\\''") + "'"
 
 
 def jail_status(pbx, jail):
     """Parse `fail2ban-client status <jail>` into counts and the banned list."""
-    out = pbx.check_output("fail2ban-client status %s" % _quote(jail))
+    out = pbx.check_output("fail2ban-client status %s" % quote(jail))
 
     def field(name):
         match = re.search(r"%s:\s*(.*)$" % re.escape(name), out, re.M)
@@ -120,12 +124,12 @@ def delivered_packets(pbx, address, protocol=None):
 
 def ignored_in_log(pbx, jail, address):
     """How often fail2ban logged that it ignored a failure of `address` in `jail` (whitelist hit)."""
-    out = pbx.run("grep -cF %s /var/log/fail2ban.log" % _quote("[%s] Ignore %s by" % (jail, address)))
+    out = pbx.run("grep -cF %s /var/log/fail2ban.log" % quote("[%s] Ignore %s by" % (jail, address)))
     return int(out.stdout.strip() or 0)
 
 
 def unban(pbx, jail, address):
-    pbx.run("fail2ban-client set %s unbanip %s" % (_quote(jail), _quote(address)))
+    pbx.run("fail2ban-client set %s unbanip %s" % (quote(jail), quote(address)))
 
 
 # --- Real FreeSWITCH on the PBX containers (molecule/resources/images/freeswitch) ---
@@ -146,7 +150,7 @@ def freeswitch_paths(pbx):
 
 def fs_cli(pbx, command):
     """Output of `fs_cli -x <command>` on `pbx` (fails the test when fs_cli cannot reach FreeSWITCH)."""
-    return pbx.check_output("%s -x %s" % (_quote(freeswitch_paths(pbx)["fs_cli"]), _quote(command)))
+    return pbx.check_output("%s -x %s" % (quote(freeswitch_paths(pbx)["fs_cli"]), quote(command)))
 
 
 def registrations(pbx):
@@ -168,20 +172,20 @@ def wait_registered(pbx, user, address, timeout=15):
 
 def sofia_profile_running(pbx, profile="internal"):
     """True when `sofia status` lists `profile` as RUNNING."""
-    status = pbx.run("%s -x 'sofia status'" % _quote(freeswitch_paths(pbx)["fs_cli"])).stdout
+    status = pbx.run("%s -x 'sofia status'" % quote(freeswitch_paths(pbx)["fs_cli"])).stdout
     return freeswitch_images.profile_running(status, profile)
 
 
 def log_lines_containing(pbx, text, path=None):
     """Lines of the FreeSWITCH log (or `path`) that contain `text` (fixed string)."""
-    result = pbx.run("grep -F -- %s %s" % (_quote(text), _quote(path or freeswitch_paths(pbx)["log"])))
+    result = pbx.run("grep -F -- %s %s" % (quote(text), quote(path or freeswitch_paths(pbx)["log"])))
     return result.stdout.splitlines() if result.rc == 0 else []
 
 
 def restart_jail(pbx, jail):
     """Restart a jail with no ban and no remembered failure (the log position is kept in fail2ban's database)."""
-    pbx.check_output("fail2ban-client restart --unban %s" % _quote(jail))
-    wait_for(lambda: pbx.run("fail2ban-client status %s" % _quote(jail)).rc == 0, what="jail %s back" % jail)
+    pbx.check_output("fail2ban-client restart --unban %s" % quote(jail))
+    wait_for(lambda: pbx.run("fail2ban-client status %s" % quote(jail)).rc == 0, what="jail %s back" % jail)
 
 
 # --- Clients running in the background, IPv6, the fail2ban service (resilience scenario) ---
@@ -207,7 +211,7 @@ def start_registers(client, target, user, password, source_ips, count=1, domain=
         out = "%s/%s" % (BACKGROUND_DIR, name)
         # The exit status file appears only when the run has printed everything.
         commands.append("(%s >%s.out 2>&1; echo $? >%s.tmp; mv %s.tmp %s.rc) </dev/null >/dev/null 2>&1 &"
-                        % (" ".join(_quote(c) for c in cmd), out, out, out, out))
+                        % (" ".join(quote(c) for c in cmd), out, out, out, out))
     # mkdir alone first: "mkdir && A & B &" would put mkdir in A's background job, racing B's redirection.
     client.check_output("mkdir -p %s || exit 1; %s" % (BACKGROUND_DIR, " ".join(commands)))
     return names
@@ -223,7 +227,7 @@ def registers_finished(client, names):
 
 def secondary_addresses(host, device="eth0"):
     """IPv4 addresses on `device` after the first one (e.g. a flood's extra source addresses)."""
-    out = host.check_output("ip -4 -o addr show dev %s" % _quote(device))
+    out = host.check_output("ip -4 -o addr show dev %s" % quote(device))
     return re.findall(r"\binet (\S+)/\d+", out)[1:]
 
 
@@ -245,12 +249,12 @@ def fail2ban_answers(pbx):
 
 def running_setting(pbx, jail, name):
     """A setting of `jail` as the running fail2ban server applies it (not as the files say)."""
-    return pbx.check_output("fail2ban-client get %s %s" % (_quote(jail), _quote(name))).strip()
+    return pbx.check_output("fail2ban-client get %s %s" % (quote(jail), quote(name))).strip()
 
 
 def write_text(host, path, text):
     """Replace the content of `path` on `host` with `text`."""
-    host.check_output("printf '%%s' %s > %s" % (_quote(text), _quote(path)))
+    host.check_output("printf '%%s' %s > %s" % (quote(text), quote(path)))
 
 
 # --- The phone that re-registers for a whole scenario (started by prepare.yml, sip-register --count 0) ---
@@ -274,7 +278,7 @@ def assert_phone_registered_throughout(pbx, phone):
 
 def assert_never_banned(pbx, address):
     """Not now, and not at any moment of the scenario (fail2ban's log has every ban)."""
-    bans = pbx.run("grep -E %s /var/log/fail2ban.log" % _quote(r"\] Ban %s$" % re.escape(address)))
+    bans = pbx.run("grep -E %s /var/log/fail2ban.log" % quote(r"\] Ban %s$" % re.escape(address)))
     assert bans.rc == 1, "%s was banned:\n%s" % (address, bans.stdout)
     assert not firewall_blocks(pbx, address)
 
@@ -293,19 +297,19 @@ def forge(attacker, target, mode, sources=(), sources_from=(), limit=0, count=1,
         cmd += ["--limit", str(limit)]
     if rate:
         cmd += ["--rate", str(rate)]
-    out = attacker.check_output(" ".join(_quote(c) for c in cmd))
+    out = attacker.check_output(" ".join(quote(c) for c in cmd))
     return int(re.search(r"\bsent=(\d+)", out).group(1))
 
 
 def ignore_list(pbx, jail):
     """The entries of the running jail's ignore list (configured and added at run time)."""
-    out = pbx.check_output("fail2ban-client get %s ignoreip" % _quote(jail))
+    out = pbx.check_output("fail2ban-client get %s ignoreip" % quote(jail))
     return re.findall(r"^[|`]- (\S+)$", out, re.M)
 
 
 def process_usage(pbx, unit):
     """(CPU seconds used so far, resident memory in kB) of the main process of systemd `unit` on `pbx`."""
-    pid = int(pbx.check_output("systemctl show --property MainPID --value %s" % _quote(unit)))
+    pid = int(pbx.check_output("systemctl show --property MainPID --value %s" % quote(unit)))
     stat = pbx.check_output("cat /proc/%d/stat" % pid)
     fields = stat.rsplit(")", 1)[1].split()
     ticks = int(pbx.check_output("getconf CLK_TCK"))

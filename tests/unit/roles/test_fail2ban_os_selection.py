@@ -42,6 +42,12 @@ CASES = {
     "sles15": _facts("Suse", "SLES", "15.6", (3, 6)),
     "freebsd14": _facts("FreeBSD", "FreeBSD", "14.1", (3, 11)),
     "arch": _facts("Archlinux", "Archlinux", "rolling"),
+    # fail2ban_recidive_* and fail2ban_jails/filters/actions: what the role writes, and what it refuses.
+    "debian12_declared": _facts("Debian", "Debian", "12.8"),
+    "debian12_bad_names": _facts("Debian", "Debian", "12.8"),
+    "debian12_repeated_names": _facts("Debian", "Debian", "12.8"),
+    "debian12_reserved_names": _facts("Debian", "Debian", "12.8"),
+    "debian12_bad_recidive": _facts("Debian", "Debian", "12.8"),
     # The operator's choices win over the OS defaults; the controller's SSH address is found.
     "debian12_custom": dict(
         _facts("Debian", "Debian", "12.8"),
@@ -54,6 +60,28 @@ CUSTOM_VARS = {
     "fail2ban_ignoreip": ["192.0.2.0/24", "pbx.example.com"],
     "fail2ban_mail_action": True,
     "fail2ban_sshd_settings": {"backend": "pyinotify", "logpath": "/var/log/auth.log"},
+}
+
+DECLARED_VARS = {
+    "fail2ban_recidive_enabled": True,
+    "fail2ban_recidive_bantime": "2w",
+    "fail2ban_jails": [{"name": "portal", "settings": {"filter": "portal", "logpath": "/var/log/portal.log"}},
+                       {"name": "old-asterisk", "state": "absent"}],
+    "fail2ban_filters": [{"name": "portal", "definition": {"failregex": ["^login failed from <HOST>$"]}},
+                         {"name": "asterisk-old", "state": "absent"}],
+    "fail2ban_actions": [{"name": "portal-notify", "definition": {"actionban": "logger banned <ip>"}}],
+}
+CASE_VARS = {
+    "debian12_custom": CUSTOM_VARS,
+    "debian12_declared": DECLARED_VARS,
+    "debian12_bad_names": {"fail2ban_jails": [{"name": "ok"}, {"name": "two words"}, {"name": "evil\n"}],
+                           "fail2ban_filters": [{"name": "../../../etc/cron.d/x"}],
+                           "fail2ban_actions": [{"name": ".hidden"}]},
+    "debian12_repeated_names": {"fail2ban_jails": [{"name": "portal"}, {"name": "portal", "state": "absent"}],
+                                "fail2ban_filters": [{"name": "portal"}, {"name": "portal"}]},
+    "debian12_reserved_names": {"fail2ban_recidive_enabled": True,
+                                "fail2ban_jails": [{"name": "sshd"}, {"name": "recidive"}, {"name": "DEFAULT"}]},
+    "debian12_bad_recidive": {"fail2ban_recidive_enabled": True, "fail2ban_recidive_bantime": "a week"},
 }
 
 PLAYBOOK = """
@@ -79,6 +107,11 @@ PLAYBOOK = """
             tasks_from: vars.yml
             public: true
 
+        - name: Check the values as the role does
+          ansible.builtin.include_role:
+            name: voipguard.pbx.fail2ban
+            tasks_from: validate.yml
+
         - name: Write what was resolved
           ansible.builtin.copy:
             dest: "{{ out_dir }}/{{ inventory_hostname }}.json"
@@ -95,7 +128,11 @@ PLAYBOOK = """
                   'sshd_backend': fail2ban_resolved_sshd_backend,
                   'sshd': fail2ban_sshd_jail_settings,
                   'controller_address': fail2ban_controller_address_from_facts,
-                  'default': fail2ban_default_settings} | to_json }}
+                  'default': fail2ban_default_settings,
+                  'server': fail2ban_server_settings,
+                  'recidive': fail2ban_recidive_jail_settings,
+                  'filters': fail2ban_filters_declared,
+                  'actions': fail2ban_actions_declared} | to_json }}
       rescue:
         - name: Write the failure
           ansible.builtin.copy:
@@ -128,8 +165,7 @@ def resolved(tmp_path_factory):
     hosts = {}
     for name, facts in CASES.items():
         host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "case": facts}
-        if name.endswith("_custom"):
-            host.update(CUSTOM_VARS)
+        host.update(CASE_VARS.get(name, {}))
         hosts[name] = host
     inventory = work / "inventory.json"
     inventory.write_text(json.dumps({"all": {"hosts": hosts, "vars": {"out_dir": str(out_dir)}}}))
@@ -229,3 +265,38 @@ def test_operator_choices_override_os_defaults(resolved):
     default = result["default"]
     assert default["ignoreip"] == ["127.0.0.1/8", "::1", "192.0.2.0/24", "pbx.example.com"]
     assert default["action"] == "%(action_mwl)s"
+
+
+def test_recidive_reads_the_log_file_fail2ban_is_told_to_write(resolved):
+    result = resolved["debian12_declared"]
+    assert "failed" not in result, result
+    assert result["server"]["logtarget"] == "/var/log/fail2ban.log"
+    assert result["recidive"] == {
+        "enabled": "true", "filter": "recidive", "logpath": "/var/log/fail2ban.log", "backend": "auto",
+        "banaction": "%(banaction_allports)s", "protocol": "tcp,udp", "maxretry": "3", "findtime": "1d",
+        "bantime": "2w"}
+    # Without recidive, fail2ban's logtarget is left as the OS sets it.
+    assert "logtarget" not in resolved["debian12"]["server"]
+
+
+def test_declared_filters_and_actions_get_their_defaults(resolved):
+    result = resolved["debian12_declared"]
+    assert result["filters"] == [
+        {"name": "portal", "state": "present", "definition": {"failregex": ["^login failed from <HOST>$"]}, "init": {}},
+        {"name": "asterisk-old", "state": "absent", "definition": {}, "init": {}}]
+    assert result["actions"] == [
+        {"name": "portal-notify", "state": "present", "definition": {"actionban": "logger banned <ip>"}, "init": {}}]
+
+
+@pytest.mark.parametrize("case, words", [
+    ("debian12_bad_names", ['"two words"', '"evil\\n"', '"../../../etc/cron.d/x"', '".hidden"']),
+    ("debian12_repeated_names", ["Listed more than once: portal, portal"]),
+    ("debian12_reserved_names", ["may not name sshd, recidive, DEFAULT"]),
+    ("debian12_bad_recidive", ["fail2ban_recidive_bantime", '"a week"']),
+])
+def test_bad_declarations_are_refused_naming_them(resolved, case, words):
+    result = resolved[case]
+    assert result.get("failed"), result
+    for word in words:
+        assert word in result["msg"], (word, result["msg"])
+    assert '"ok"' not in result["msg"]

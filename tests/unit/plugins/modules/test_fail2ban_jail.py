@@ -238,3 +238,53 @@ def test_a_read_only_directory_fails_cleanly(run, jail_local, monkeypatch):
     result = run(dict(path=str(jail_local), name='freeswitch', settings={'maxretry': 3}, **NO_FAIL2BAN))
     assert result['failed'] and result['changed'] is False
     assert 'cannot write %s: Read-only file system' % jail_local in result['msg']
+
+
+# ---------------------------------------------------------------- remove_empty_file: files holding one definition
+FILTER_TEXT = '# the office portal\n[Definition]\nfailregex = ^login failed from <HOST>$\n'
+
+
+def _filter_jail(config_dir, tmp_path, enabled):
+    log = tmp_path / 'portal.log'
+    log.write_text('')
+    (config_dir / 'jail.d' / 'portal.local').write_text(
+        '[portal]\nenabled = %s\nfilter = portal\nbackend = polling\nlogpath = %s\n' % (str(enabled).lower(), log))
+
+
+def test_remove_empty_file_deletes_a_filter_no_jail_uses(run, fail2ban_config_dir, tmp_path):
+    path = fail2ban_config_dir / 'filter.d' / 'portal.local'
+    path.write_text(FILTER_TEXT)
+    _filter_jail(fail2ban_config_dir, tmp_path, enabled=False)
+    args = dict(path=str(path), config_dir=str(fail2ban_config_dir), name='Definition', state='absent',
+                remove_empty_file=True)
+    predicted = run(args, check_mode=True, diff=True)
+    assert predicted['changed'] is True and path.read_text() == FILTER_TEXT
+    assert predicted['diff'] == dict(before=FILTER_TEXT, after='', before_header=str(path), after_header=str(path))
+    result = run(args)
+    assert result['changed'] is True and 'removed' in result['msg'], result
+    assert not path.exists()
+    assert run(args)['changed'] is False
+
+
+def test_remove_empty_file_keeps_a_filter_an_enabled_jail_uses(run, fail2ban_config_dir, tmp_path):
+    path = fail2ban_config_dir / 'filter.d' / 'portal.local'
+    path.write_text(FILTER_TEXT)
+    _filter_jail(fail2ban_config_dir, tmp_path, enabled=True)
+    result = run(dict(path=str(path), config_dir=str(fail2ban_config_dir), name='Definition', state='absent',
+                      remove_empty_file=True))
+    assert result['failed'] and 'fail2ban rejected' in result['msg'] and 'portal' in result['msg'], result
+    assert path.read_text() == FILTER_TEXT
+
+
+def test_remove_empty_file_keeps_a_file_with_other_sections(run, tmp_path):
+    path = tmp_path / 'portal.local'
+    path.write_text(FILTER_TEXT + '\n[Init]\nmaxlines = 2\n')
+    result = run(dict(path=str(path), name='Definition', state='absent', remove_empty_file=True, **NO_FAIL2BAN))
+    assert result['changed'] is True and path.read_text() == '# the office portal\n[Init]\nmaxlines = 2\n'
+
+
+def test_without_remove_empty_file_the_emptied_file_stays(run, tmp_path):
+    path = tmp_path / 'portal.local'
+    path.write_text(FILTER_TEXT)
+    assert run(dict(path=str(path), name='Definition', state='absent', **NO_FAIL2BAN))['changed'] is True
+    assert path.exists() and path.read_text() == '# the office portal\n'
