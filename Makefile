@@ -38,7 +38,7 @@ HOST_PACKAGES := $(HOST_PACKAGES_BASE) $(HOST_PACKAGES_UNIT) $(HOST_PACKAGES_SAN
 MOLECULE_SKIP ?= public_images
 MOLECULE_FOUND := $(filter-out $(MOLECULE_SKIP),$(patsubst molecule/%/molecule.yml,%,$(sort $(wildcard molecule/*/molecule.yml))))
 # The longest scenarios start first, so that MOLECULE_JOBS scenarios at a time finish together.
-MOLECULE_LONGEST := resilience default fusionpbx fleet
+MOLECULE_LONGEST := fusionpbx fleet default resilience repeat_offenders
 MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_FOUND))) $(filter-out $(MOLECULE_LONGEST),$(MOLECULE_FOUND))
 MOLECULE_JOBS ?= 2
 SCENARIO ?=
