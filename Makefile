@@ -12,12 +12,17 @@ PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 CACHE := $(CURDIR)/.cache
 COLLECTIONS_DIR := $(CACHE)/collections
+# The documentation and publishing tools (antsibull-docs, Sphinx, myst-parser, galaxy-importer) have their
+# own pinned venv from requirements-docs.txt: Sphinx needs docutils<0.23 and galaxy-importer attrs<24,
+# where requirements-dev.txt pins docutils 0.23 and attrs 26.1.0: one venv would move the dev toolchain.
+# Both pin ansible-core 2.19.14 and ansible-lint 26.10.1. Built only when requirements-docs.txt changes.
+DOCS_VENV := $(CACHE)/venv-docs
 
 export PATH := $(VENV)/bin:$(PATH)
 export VIRTUAL_ENV := $(VENV)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
 export PYTHONPATH := $(COLLECTIONS_DIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
-export PYTHON VENV COLLECTIONS_DIR
+export PYTHON VENV COLLECTIONS_DIR DOCS_VENV
 export ANSIBLE_NOCOWS := 1
 # A directory holding the pinned FreeSWITCH sources (molecule/resources/sources/sources.lock): the
 # caller's, else ../shared/sources where the machine has one (our development and CI machines, which
@@ -58,6 +63,10 @@ host-packages: ## Install every Debian package the tests need (root on Debian)
 venv: ## Build .venv from requirements-dev.txt (only when it changed)
 	@scripts/host-packages.sh $(HOST_PACKAGES_BASE)
 	@scripts/venv.sh
+
+docs-venv: ## Build .cache/venv-docs from requirements-docs.txt (only when it changed)
+	@scripts/host-packages.sh $(HOST_PACKAGES_BASE)
+	@VENV=$(DOCS_VENV) REQUIREMENTS=$(CURDIR)/requirements-docs.txt scripts/venv.sh
 
 collections: venv ## Make voipguard.pbx and its dependency collections visible (Galaxy, else the PyPI bundle)
 	@scripts/collections.sh
