@@ -48,8 +48,8 @@ MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_F
 MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
-.PHONY: print-sources help host-packages venv collections docker images lint sanity unit molecule molecule-all ee \
-	test demo demo-clean bench changelog build clean
+.PHONY: print-sources help host-packages venv docs-venv collections docker images lint sanity unit molecule molecule-all \
+	ee galaxy-import test demo demo-clean bench changelog build clean
 
 print-sources: # Where make images takes the FreeSWITCH sources from (for .ci/run)
 	@echo "$(if $(VOIPGUARD_SOURCES),$(VOIPGUARD_SOURCES),upstream (download))"
@@ -116,7 +116,7 @@ molecule-all: collections images ## molecule test for every scenario in MOLECULE
 	@echo "==> molecule-all: $(strip $(MOLECULE_SCENARIOS)) (skipped here: $(MOLECULE_SKIP))"
 	@MOLECULE_JOBS=$(MOLECULE_JOBS) MOLECULE_LOGS=$(CACHE)/molecule-logs scripts/molecule-all.sh $(MOLECULE_SCENARIOS)
 
-test: host-packages lint sanity unit molecule-all ## Everything CI runs, stopping at the first failure
+test: host-packages lint sanity unit galaxy-import molecule-all ## Everything CI runs, stopping at the first failure
 	@echo "==> test: all passed"
 
 demo: collections images ## Bring up the demo PBX fleet and show an attack being banned
@@ -136,6 +136,9 @@ changelog: venv ## antsibull-changelog lint
 build: collections ## Build the collection tarball into .cache/dist
 	@ansible-galaxy collection build --force --output-path $(CACHE)/dist
 	@ls -1 $(CACHE)/dist/*.tar.gz
+
+galaxy-import: docs-venv ## galaxy-importer on the tarball: Galaxy's default settings, and Automation Hub's on a 1.0.0 build
+	@scripts/galaxy-import.sh
 
 ee: collections ## Build context of the execution environment in ./context, with this checkout's collection tarball
 	@ansible-galaxy collection build --force --output-path .
