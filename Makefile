@@ -49,7 +49,7 @@ MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
 .PHONY: print-sources help host-packages venv docs-venv collections docker images lint sanity unit molecule molecule-all \
-	ee galaxy-import test demo demo-clean bench changelog build clean
+	ee galaxy-import docs test demo demo-clean bench changelog build clean
 
 print-sources: # Where make images takes the FreeSWITCH sources from (for .ci/run)
 	@echo "$(if $(VOIPGUARD_SOURCES),$(VOIPGUARD_SOURCES),upstream (download))"
@@ -78,12 +78,14 @@ images: docker ## Build the container images: systemd, SIP client, real FreeSWIT
 	@scripts/host-packages.sh $(HOST_PACKAGES_IMAGES)
 	@molecule/resources/images/build.sh
 
-lint: collections ## yamllint and ansible-lint (production profile) over the repository
+lint: collections docs-venv ## yamllint, ansible-lint (production profile), antsibull-docs lint-collection-docs --plugin-docs
 	@echo "==> lint: yamllint"
 	@yamllint --strict .
 	@echo "==> lint: ansible-lint"
 	@# A private ANSIBLE_HOME: a voipguard.pbx installed under ~/.ansible would shadow this checkout.
 	@ANSIBLE_HOME=$(CACHE)/ansible-home ansible-lint --profile production
+	@echo "==> lint: antsibull-docs lint-collection-docs --plugin-docs"
+	@scripts/docs.sh lint
 	@echo "==> lint: passed"
 
 sanity: collections ## ansible-test sanity on a copy of the collection (tracked and new files)
@@ -116,7 +118,7 @@ molecule-all: collections images ## molecule test for every scenario in MOLECULE
 	@echo "==> molecule-all: $(strip $(MOLECULE_SCENARIOS)) (skipped here: $(MOLECULE_SKIP))"
 	@MOLECULE_JOBS=$(MOLECULE_JOBS) MOLECULE_LOGS=$(CACHE)/molecule-logs scripts/molecule-all.sh $(MOLECULE_SCENARIOS)
 
-test: host-packages lint sanity unit galaxy-import molecule-all ## Everything CI runs, stopping at the first failure
+test: host-packages lint sanity unit galaxy-import docs molecule-all ## Everything CI runs, stopping at the first failure
 	@echo "==> test: all passed"
 
 demo: collections images ## Bring up the demo PBX fleet and show an attack being banned
@@ -139,6 +141,9 @@ build: collections ## Build the collection tarball into .cache/dist
 
 galaxy-import: docs-venv ## galaxy-importer on the tarball: Galaxy's default settings, and Automation Hub's on a 1.0.0 build
 	@scripts/galaxy-import.sh
+
+docs: collections docs-venv ## Documentation site (antsibull-docs, Sphinx) in .cache/docs/build/html, offline
+	@scripts/docs.sh site
 
 ee: collections ## Build context of the execution environment in ./context, with this checkout's collection tarball
 	@ansible-galaxy collection build --force --output-path .
