@@ -29,14 +29,9 @@ tarball="$work/dist/voipguard-pbx-$version.tar.gz"
 
 hub_tarball="$tarball"
 if [ "${version%%.*}" = 0 ]; then
-    # The files git knows about (tracked, plus new ones not ignored), as scripts/sanity.sh copies them.
     stage="$work/release-1.0.0"
     mkdir -p "$stage"
-    git -C "$root" ls-files -z --cached --others --exclude-standard |
-        while IFS= read -r -d '' path; do
-            if [ -e "$root/$path" ] || [ -L "$root/$path" ]; then printf '%s\0' "$path"; fi
-        done |
-        tar -C "$root" --null --files-from=- -cf - | tar -C "$stage" -xf -
+    copy_checkout "$root" "$stage"
     sed -i 's/^version: .*/version: 1.0.0/' "$stage/galaxy.yml"
     "$venv/bin/ansible-galaxy" collection build --force --output-path "$work/dist" "$stage" >/dev/null
     hub_tarball="$work/dist/voipguard-pbx-1.0.0.tar.gz"
