@@ -12,12 +12,17 @@ PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 CACHE := $(CURDIR)/.cache
 COLLECTIONS_DIR := $(CACHE)/collections
+# The documentation and publishing tools (antsibull-docs, Sphinx, myst-parser, galaxy-importer) have their
+# own pinned venv from requirements-docs.txt: Sphinx needs docutils<0.23 and galaxy-importer attrs<24,
+# where requirements-dev.txt pins docutils 0.23 and attrs 26.1.0: one venv would move the dev toolchain.
+# Both pin ansible-core 2.19.14 and ansible-lint 26.10.1. Built only when requirements-docs.txt changes.
+DOCS_VENV := $(CACHE)/venv-docs
 
 export PATH := $(VENV)/bin:$(PATH)
 export VIRTUAL_ENV := $(VENV)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
 export PYTHONPATH := $(COLLECTIONS_DIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
-export PYTHON VENV COLLECTIONS_DIR
+export PYTHON VENV COLLECTIONS_DIR DOCS_VENV
 export ANSIBLE_NOCOWS := 1
 # A directory holding the pinned FreeSWITCH sources (molecule/resources/sources/sources.lock): the
 # caller's, else ../shared/sources where the machine has one (our development and CI machines, which
@@ -43,8 +48,8 @@ MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_F
 MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
-.PHONY: print-sources help host-packages venv collections docker images lint sanity unit molecule molecule-all ee \
-	test demo demo-clean bench changelog build clean
+.PHONY: print-sources help host-packages venv docs-venv collections docker images lint sanity unit molecule molecule-all \
+	ee galaxy-import docs test demo demo-clean bench changelog build clean
 
 print-sources: # Where make images takes the FreeSWITCH sources from (for .ci/run)
 	@echo "$(if $(VOIPGUARD_SOURCES),$(VOIPGUARD_SOURCES),upstream (download))"
@@ -59,6 +64,10 @@ venv: ## Build .venv from requirements-dev.txt (only when it changed)
 	@scripts/host-packages.sh $(HOST_PACKAGES_BASE)
 	@scripts/venv.sh
 
+docs-venv: ## Build .cache/venv-docs from requirements-docs.txt (only when it changed)
+	@scripts/host-packages.sh $(HOST_PACKAGES_BASE)
+	@VENV=$(DOCS_VENV) REQUIREMENTS=$(CURDIR)/requirements-docs.txt scripts/venv.sh
+
 collections: venv ## Make voipguard.pbx and its dependency collections visible (Galaxy, else the PyPI bundle)
 	@scripts/collections.sh
 
@@ -69,12 +78,14 @@ images: docker ## Build the container images: systemd, SIP client, real FreeSWIT
 	@scripts/host-packages.sh $(HOST_PACKAGES_IMAGES)
 	@molecule/resources/images/build.sh
 
-lint: collections ## yamllint and ansible-lint (production profile) over the repository
+lint: collections docs-venv ## yamllint, ansible-lint (production profile), antsibull-docs lint-collection-docs --plugin-docs
 	@echo "==> lint: yamllint"
 	@yamllint --strict .
 	@echo "==> lint: ansible-lint"
 	@# A private ANSIBLE_HOME: a voipguard.pbx installed under ~/.ansible would shadow this checkout.
 	@ANSIBLE_HOME=$(CACHE)/ansible-home ansible-lint --profile production
+	@echo "==> lint: antsibull-docs lint-collection-docs --plugin-docs"
+	@scripts/docs.sh lint
 	@echo "==> lint: passed"
 
 sanity: collections ## ansible-test sanity on a copy of the collection (tracked and new files)
@@ -107,7 +118,7 @@ molecule-all: collections images ## molecule test for every scenario in MOLECULE
 	@echo "==> molecule-all: $(strip $(MOLECULE_SCENARIOS)) (skipped here: $(MOLECULE_SKIP))"
 	@MOLECULE_JOBS=$(MOLECULE_JOBS) MOLECULE_LOGS=$(CACHE)/molecule-logs scripts/molecule-all.sh $(MOLECULE_SCENARIOS)
 
-test: host-packages lint sanity unit molecule-all ## Everything CI runs, stopping at the first failure
+test: host-packages lint sanity unit galaxy-import docs molecule-all ## Everything CI runs, stopping at the first failure
 	@echo "==> test: all passed"
 
 demo: collections images ## Bring up the demo PBX fleet and show an attack being banned
@@ -127,6 +138,12 @@ changelog: venv ## antsibull-changelog lint
 build: collections ## Build the collection tarball into .cache/dist
 	@ansible-galaxy collection build --force --output-path $(CACHE)/dist
 	@ls -1 $(CACHE)/dist/*.tar.gz
+
+galaxy-import: docs-venv ## galaxy-importer on the tarball: Galaxy's default settings, and Automation Hub's on a 1.0.0 build
+	@scripts/galaxy-import.sh
+
+docs: collections docs-venv ## Documentation site (antsibull-docs, Sphinx) in .cache/docs/build/html, offline
+	@scripts/docs.sh site
 
 ee: collections ## Build context of the execution environment in ./context, with this checkout's collection tarball
 	@ansible-galaxy collection build --force --output-path .

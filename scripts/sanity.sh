@@ -20,12 +20,7 @@ git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
 started=$SECONDS
 rm -rf "$sanity_root"
 mkdir -p "$copy"
-# Files deleted in the work tree are still listed by `git ls-files -c`: copy only what exists.
-git -C "$root" ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' path; do
-        if [ -e "$root/$path" ] || [ -L "$root/$path" ]; then printf '%s\0' "$path"; fi
-    done |
-    tar -C "$root" --null --files-from=- -cf - | tar -C "$copy" -xf -
+copy_checkout "$root" "$copy"
 log "sanity: copied $(find "$copy" -type f | wc -l) files to $copy"
 
 # ansible-test bootstraps pip in its virtualenvs with a script from ci-files.testing.ansible.com,
