@@ -122,7 +122,8 @@ options:
   remove_empty_file:
     description:
       - With O(state=absent), delete the file when nothing but blank lines and comments is left in it once the
-        section is removed, for a file that holds one definition, such as C(filter.d/<name>.local).
+        section is removed, for a file that holds one definition, such as C(filter.d/<name>.local). A symbolic link
+        is removed itself, not the file it points to.
       - O(validate) then tests the configuration without the file, so a filter or action that a jail still uses
         is not deleted.
     type: bool
@@ -319,12 +320,12 @@ def write_file(module, target, text, bom):
         module.fail_json(msg=to_native(exc), changed=False)
 
 
-def remove_file(module, target):
-    """Delete the file (one unlink: readers see it or nothing)."""
+def remove_file(module, path):
+    """Delete the file, or the symbolic link `path` is, as validate tested (one unlink: readers see it or nothing)."""
     try:
-        os.unlink(target)
+        os.unlink(path)
     except OSError as exc:
-        module.fail_json(msg='cannot remove %s: %s' % (target, exc.strerror or to_native(exc)), changed=False)
+        module.fail_json(msg='cannot remove %s: %s' % (path, exc.strerror or to_native(exc)), changed=False)
 
 
 def main():
@@ -390,7 +391,7 @@ def main():
         if params['backup'] and original is not None:
             result['backup_file'] = module.backup_local(target)
         if removing_file:
-            remove_file(module, target)
+            remove_file(module, path)
             result['changed'] = True
             module.exit_json(**result)
         write_file(module, target, edit.text, bom)

@@ -27,7 +27,8 @@ testinfra_hosts = ["docker://vg-spoof-pbx"]
 
 BRUTEFORCE_JAIL = "voipguard-freeswitch"
 BARE_IP_JAIL = "voipguard-freeswitch-ip"
-SIP_JAILS = (BRUTEFORCE_JAIL, BARE_IP_JAIL)
+SLOW_JAIL = "voipguard-freeswitch-slow"
+SIP_JAILS = (BRUTEFORCE_JAIL, BARE_IP_JAIL, SLOW_JAIL)
 STATE = "/var/lib/voipguard/sip-trust.json"
 GATEWAY = "172.29.0.30"
 CARRIER_ADDRESS = "172.29.0.35"        # in the ACL's 172.29.0.32/28

@@ -48,6 +48,9 @@ CASES = {
     "debian12_repeated_names": _facts("Debian", "Debian", "12.8"),
     "debian12_reserved_names": _facts("Debian", "Debian", "12.8"),
     "debian12_bad_recidive": _facts("Debian", "Debian", "12.8"),
+    "debian12_recidive_quiet_log": _facts("Debian", "Debian", "12.8"),
+    "debian12_recidive_journal": _facts("Debian", "Debian", "12.8"),
+    "debian12_recidive_increment": _facts("Debian", "Debian", "12.8"),
     # The operator's choices win over the OS defaults; the controller's SSH address is found.
     "debian12_custom": dict(
         _facts("Debian", "Debian", "12.8"),
@@ -74,14 +77,21 @@ DECLARED_VARS = {
 CASE_VARS = {
     "debian12_custom": CUSTOM_VARS,
     "debian12_declared": DECLARED_VARS,
-    "debian12_bad_names": {"fail2ban_jails": [{"name": "ok"}, {"name": "two words"}, {"name": "evil\n"}],
-                           "fail2ban_filters": [{"name": "../../../etc/cron.d/x"}],
-                           "fail2ban_actions": [{"name": ".hidden"}]},
+    "debian12_bad_names": {"fail2ban_jails": [{"name": "ok"}, {"name": "two words"}, {"name": "evil\n"},
+                                              {"name": "portal@web"}, {"name": "-x"}],
+                           "fail2ban_filters": [{"name": "../../../etc/cron.d/x"}, {"name": None}],
+                           "fail2ban_actions": [{"name": ".hidden"}, {"name": 7}]},
     "debian12_repeated_names": {"fail2ban_jails": [{"name": "portal"}, {"name": "portal", "state": "absent"}],
                                 "fail2ban_filters": [{"name": "portal"}, {"name": "portal"}]},
     "debian12_reserved_names": {"fail2ban_recidive_enabled": True,
-                                "fail2ban_jails": [{"name": "sshd"}, {"name": "recidive"}, {"name": "DEFAULT"}]},
+                                "fail2ban_jails": [{"name": "sshd"}, {"name": "recidive"}, {"name": "DEFAULT"},
+                                                   {"name": "voipguard-freeswitch", "state": "absent"}],
+                                "fail2ban_actions": [{"name": "nftables-common"}]},
     "debian12_bad_recidive": {"fail2ban_recidive_enabled": True, "fail2ban_recidive_bantime": "a week"},
+    "debian12_recidive_quiet_log": {"fail2ban_recidive_enabled": True, "fail2ban_loglevel": "WARNING"},
+    "debian12_recidive_journal": {"fail2ban_recidive_enabled": True,
+                                  "fail2ban_server_extra_settings": {"logtarget": "SYSTEMD-JOURNAL"}},
+    "debian12_recidive_increment": {"fail2ban_recidive_enabled": True, "fail2ban_bantime_increment": True},
 }
 
 PLAYBOOK = """
@@ -274,9 +284,11 @@ def test_recidive_reads_the_log_file_fail2ban_is_told_to_write(resolved):
     assert result["recidive"] == {
         "enabled": "true", "filter": "recidive", "logpath": "/var/log/fail2ban.log", "backend": "auto",
         "banaction": "%(banaction_allports)s", "protocol": "tcp,udp", "maxretry": "3", "findtime": "1d",
-        "bantime": "2w"}
+        "bantime": "2w", "bantime.maxtime": None}
     # Without recidive, fail2ban's logtarget is left as the OS sets it.
     assert "logtarget" not in resolved["debian12"]["server"]
+    # With bantime.increment, [DEFAULT]'s maxtime would cut recidive's bans when they are restored.
+    assert resolved["debian12_recidive_increment"]["recidive"]["bantime.maxtime"] == "1w"
 
 
 def test_declared_filters_and_actions_get_their_defaults(resolved):
@@ -289,10 +301,13 @@ def test_declared_filters_and_actions_get_their_defaults(resolved):
 
 
 @pytest.mark.parametrize("case, words", [
-    ("debian12_bad_names", ['"two words"', '"evil\\n"', '"../../../etc/cron.d/x"', '".hidden"']),
+    ("debian12_bad_names", ['"two words"', '"evil\\n"', '"portal@web"', '"-x"', '"../../../etc/cron.d/x"', '".hidden"',
+                            'null', '7']),
     ("debian12_repeated_names", ["Listed more than once: portal, portal"]),
-    ("debian12_reserved_names", ["may not name sshd, recidive, DEFAULT"]),
+    ("debian12_reserved_names", ["Not yours to declare: sshd, recidive, DEFAULT, voipguard-freeswitch, nftables-common"]),
     ("debian12_bad_recidive", ["fail2ban_recidive_bantime", '"a week"']),
+    ("debian12_recidive_quiet_log", ["fail2ban_loglevel (WARNING) must log NOTICE lines"]),
+    ("debian12_recidive_journal", ["must not send the log elsewhere"]),
 ])
 def test_bad_declarations_are_refused_naming_them(resolved, case, words):
     result = resolved[case]

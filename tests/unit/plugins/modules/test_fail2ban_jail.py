@@ -288,3 +288,15 @@ def test_without_remove_empty_file_the_emptied_file_stays(run, tmp_path):
     path.write_text(FILTER_TEXT)
     assert run(dict(path=str(path), name='Definition', state='absent', **NO_FAIL2BAN))['changed'] is True
     assert path.exists() and path.read_text() == '# the office portal\n'
+
+
+def test_remove_empty_file_removes_a_symbolic_link_not_its_target(run, tmp_path):
+    target = tmp_path / 'kept' / 'portal.local'
+    target.parent.mkdir()
+    target.write_text(FILTER_TEXT)
+    link = tmp_path / 'portal.local'
+    link.symlink_to(target)
+    result = run(dict(path=str(link), name='Definition', state='absent', remove_empty_file=True, **NO_FAIL2BAN))
+    assert result['changed'] is True
+    assert not os.path.lexists(str(link))
+    assert target.read_text() == FILTER_TEXT
