@@ -21,44 +21,21 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client impo
     UnknownJail,
     canonical_ban_address,
 )
+from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import duration_to_seconds
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config import ConfigDocument
 from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import configured_ignoreip
 
 # ---------------------------------------------------------------- durations
 
-# fail2ban's MyTime.str2seconds units (abbreviations by prefix); a month is 30.4375 days, a year 365.25.
-_DURATION_UNITS = (
-    ('mo', 2629800), ('y', 31557600), ('w', 604800), ('d', 86400), ('h', 3600), ('m', 60), ('s', 1),
-)
-_DURATION_TOKEN_RE = re.compile(r'(\d+(?:\.\d+)?)\s*([a-z]*)')
-
 
 def duration_seconds(value):
-    """Seconds of a fail2ban duration (600, '10m', '1h', '1d 12h', '-1'); raises ValueError."""
+    """Whole seconds of a fail2ban duration (600, '10m', '1h30m', '1d 12h', '-1'), in the grammar the modules
+    validate with (f2b_validation.duration_to_seconds); raises ValueError."""
     if isinstance(value, bool):
         raise ValueError('not a duration: %r' % (value,))
     if isinstance(value, (int, float)):
         return int(value)
-    text = str(value).strip().lower()
-    if re.match(r'^-?\d+$', text):
-        return int(text)
-    position, total, found = 0, 0.0, False
-    for match in _DURATION_TOKEN_RE.finditer(text):
-        if text[position:match.start()].strip():
-            raise ValueError('not a fail2ban duration: %r' % (value,))
-        position = match.end()
-        number, unit = float(match.group(1)), match.group(2)
-        factor = 1 if unit == '' else None
-        for prefix, seconds in _DURATION_UNITS:
-            if factor is None and unit.startswith(prefix):
-                factor = seconds
-        if factor is None:
-            raise ValueError('unknown unit %r in duration %r' % (unit, value))
-        total += number * factor
-        found = True
-    if not found or text[position:].strip():
-        raise ValueError('not a fail2ban duration: %r' % (value,))
-    return int(total)
+    return int(duration_to_seconds(str(value).strip()))
 
 
 # ---------------------------------------------------------------- whitelists

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The collection's documentation: ansible-doc renders every module, filter and role (what Galaxy, Automation
+"""The collection's documentation: ansible-doc renders every module, filter, test and role (what Galaxy, Automation
 Hub and the docs site are built from); every Markdown guide is a page of the docs site, and the site's Sphinx
 extension (scripts/sphinx_voipguard.py) points links where they belong."""
 
@@ -38,6 +38,8 @@ CONTENT = {
     'module': names('plugins/modules/*.py'),
     # Filters are documented one YAML file each (plugins/filter/fleet.py implements them).
     'filter': names('plugins/filter/*.yml'),
+    # Test plugins likewise (plugins/test/fail2ban.py implements them).
+    'test': names('plugins/test/*.yml'),
     'role': names('roles/*'),
 }
 
