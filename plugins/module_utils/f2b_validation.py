@@ -260,7 +260,9 @@ def normalize_address(text):
     """Canonical form of an ignoreip entry, for comparing entries.
 
     IPv4/IPv6 addresses, networks in CIDR form (``192.0.2.0/24``, host bits allowed as
-    fail2ban masks them, IPv4 dotted masks too) and DNS names. Raises ValidationError.
+    fail2ban masks them, IPv4 dotted masks too) and DNS names. A network of one address (``/32``,
+    ``/128``) is that address, and an IPv4-mapped IPv6 address (``::ffff:192.0.2.7``) its IPv4 address,
+    as fail2ban stores them. Raises ValidationError.
     """
     subject = 'invalid address'
     _check_one_line_string(subject, text, 'entry')
@@ -271,8 +273,15 @@ def normalize_address(text):
             address, prefix = text.split('/', 1)
             if not prefix or not (prefix.isdigit() or '.' in prefix):
                 raise ValueError(text)
-            return str(ipaddress.ip_network('%s/%s' % (ipaddress.ip_address(address), prefix), strict=False))
-        return str(ipaddress.ip_address(text))
+            network = ipaddress.ip_network('%s/%s' % (ipaddress.ip_address(address), prefix), strict=False)
+        else:
+            network = ipaddress.ip_network(ipaddress.ip_address(text))
+        mapped = network.network_address.ipv4_mapped if network.version == 6 and network.prefixlen >= 96 else None
+        if mapped is not None:
+            network = ipaddress.ip_network('%s/%d' % (mapped, network.prefixlen - 96))
+        if network.prefixlen == network.max_prefixlen:
+            return str(network.network_address)
+        return str(network)
     except ValueError:
         pass
     name = text[:-1] if text.endswith('.') else text

@@ -21,7 +21,11 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client impo
     UnknownJail,
     canonical_ban_address,
 )
-from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import duration_to_seconds
+from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import (
+    ValidationError,
+    duration_to_seconds,
+    normalize_address,
+)
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config import ConfigDocument
 from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import configured_ignoreip
 
@@ -41,16 +45,12 @@ def duration_seconds(value):
 # ---------------------------------------------------------------- whitelists
 
 def canonical_whitelist_entry(entry):
-    """An ignoreip entry in the form fail2ban prints it (networks normalised, names lower case)."""
+    """An ignoreip entry in the form fail2ban prints it (f2b_validation.normalize_address); an entry that is no
+    address, network or DNS name is compared as it is, in lower case."""
     text = str(entry).strip()
     try:
-        if '/' in text:
-            network = ipaddress.ip_network(text, strict=False)
-            if network.prefixlen == network.max_prefixlen:
-                return str(network.network_address)
-            return str(network)
-        return str(ipaddress.ip_address(text))
-    except ValueError:
+        return normalize_address(text)
+    except ValidationError:
         return text.lower()
 
 
