@@ -170,6 +170,10 @@ def test_whitelist_playbook_fixes_it_without_restart(fleet, attacker_ip, tmp_pat
     assert fail2ban_pid(edited) == pid
     assert [item[0] for item in blocked_by(edited, attacker_ip)] == ["fleet"]
     assert json.loads(edited.check_output("/usr/local/sbin/voipguard-blocklist status --kernel"))["drift"] == []
+    # Through the fail2ban role's handlers: its loaded stamp is newer than jail.local, so the next site.yml run
+    # finds nothing fail2ban has not loaded (it used to restart every jail after this playbook).
+    unloaded = edited.check_output("find /etc/fail2ban -newer /etc/fail2ban/.voipguard-pbx-loaded -type f -print")
+    assert unloaded == "", unloaded
 
     rc, output, _recap, report, _junit = run_compliance(tmp_path)
     assert rc == 0 and report["summary"]["drifted"] == [], output

@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, voipguard.pbx contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fail2ban role's handlers, the one reload path: which fail2ban-client commands each topic runs.
+
+ansible-playbook (connection local) notifies the role's topics and flushes the handlers, with a
+fail2ban-client on the PATH that records its arguments: this tests the order and the choice of commands,
+not fail2ban (the molecule scenarios run the handlers against real fail2ban).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from dev_tools import venv_tool
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+RECORDER = """#!/bin/sh
+printf '%s\\n' "$*" >> "$VOIPGUARD_TEST_CALLS"
+"""
+
+PLAYBOOK = """
+- name: Notify the fail2ban role's handler topics
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Load the role's handlers
+      ansible.builtin.include_role:
+        name: voipguard.pbx.fail2ban
+        tasks_from: vars.yml
+        public: true
+
+    - name: Notify {{ first | join(' and ') }}
+      ansible.builtin.debug:
+        msg: first flush
+      changed_when: true
+      notify: "{{ first }}"
+
+    - name: Run the handlers
+      ansible.builtin.meta: flush_handlers
+
+    - name: Mark the second flush
+      ansible.builtin.shell: echo --- >> "{{ lookup('env', 'VOIPGUARD_TEST_CALLS') }}"
+      changed_when: false
+
+    - name: Notify {{ second | join(' and ') }}
+      ansible.builtin.debug:
+        msg: second flush
+      changed_when: true
+      notify: "{{ second }}"
+"""
+
+RELOAD = "voipguard_pbx_fail2ban_reload"
+RESTART_JAILS = "voipguard_pbx_fail2ban_reload_restart_jails"
+
+
+def run_handlers(tmp_path, first, second):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    recorder = bin_dir / "fail2ban-client"
+    recorder.write_text(RECORDER)
+    recorder.chmod(0o755)
+    calls = tmp_path / "calls"
+    config_dir = tmp_path / "fail2ban"
+    config_dir.mkdir()
+    collections = tmp_path / "collections" / "ansible_collections" / "voipguard"
+    collections.mkdir(parents=True)
+    os.symlink(REPO_ROOT, str(collections / "pbx"))
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(PLAYBOOK)
+    facts = {"os_family": "Debian", "distribution": "Debian", "distribution_major_version": "12"}
+    inventory = {"all": {"hosts": {"pbx": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+        "ansible_facts": facts, "first": first, "second": second}}}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    # Extra vars: over the OS settings the role loads, so nothing outside tmp_path is touched.
+    (tmp_path / "extra.json").write_text(json.dumps({
+        "fail2ban_os_config_dir": str(config_dir), "fail2ban_os_config_group": "root",
+        "fail2ban_ping_retries": 1, "fail2ban_ping_delay": 1}))
+    env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"]), VOIPGUARD_TEST_CALLS=str(calls),
+               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(
+                   [str(tmp_path / "collections")] + [p for p in [os.environ.get("ANSIBLE_COLLECTIONS_PATH")] if p]))
+    result = subprocess.run([venv_tool("ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
+                             "-e", "@%s" % (tmp_path / "extra.json"), str(playbook)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                            timeout=300, check=False)
+    assert result.returncode == 0, result.stdout
+    flushes = calls.read_text().split("---\n")
+    stamp = config_dir / ".voipguard-pbx-loaded"
+    return [flush.splitlines() for flush in flushes], stamp.exists()
+
+
+TEST = "-c {config} -t"
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    # A plain reload; then, in a later flush, a reload with the jails restarted.
+    ([RELOAD], [RESTART_JAILS], [["reload"], ["reload --restart"]]),
+    # Both topics in one flush reload once, restarting the jails; a later plain reload is plain again.
+    ([RELOAD, RESTART_JAILS], [RELOAD], [["reload --restart"], ["reload"]]),
+])
+def test_each_flush_reloads_once_restarting_the_jails_only_when_asked(tmp_path, first, second, expected):
+    flushes, stamped = run_handlers(tmp_path, first, second)
+    test = TEST.format(config=tmp_path / "fail2ban")
+    assert flushes == [[test, "ping"] + commands for commands in expected]
+    # Every reload leaves the stamp tasks/unloaded.yml compares the configuration with.
+    assert stamped
