@@ -84,10 +84,10 @@ esac
 started=$SECONDS
 log "newest: in $image: $steps"
 status=0
-# Root in the container (runuser for PostgreSQL, network namespaces for nft); files it leaves in the
+# Root in the container (runuser for PostgreSQL, network namespaces for nft, chattr +i); files it leaves in the
 # checkout go back to the checkout's owner.
 docker run --rm --name "voipguard-newest-$$" --hostname voipguard-newest \
-    --cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+    --cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add LINUX_IMMUTABLE --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     "${mounts[@]}" -w "$root" \
     -e GIT_CONFIG_COUNT=1 -e GIT_CONFIG_KEY_0=safe.directory -e GIT_CONFIG_VALUE_0='*' \
     -e VOIPGUARD_FUSIONPBX_SOURCE="${VOIPGUARD_FUSIONPBX_SOURCE:-}" -e NEWEST_STEPS="$steps" \
