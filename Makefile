@@ -48,8 +48,8 @@ MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_F
 MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
-.PHONY: print-sources help host-packages venv docs-venv collections docker images lint sanity unit molecule molecule-all \
-	ee galaxy-import docs test demo demo-clean bench changelog build clean
+.PHONY: print-sources help host-packages venv docs-venv collections docker images lint sanity unit newest molecule \
+	molecule-all ee galaxy-import docs test demo demo-clean bench changelog build clean
 
 print-sources: # Where make images takes the FreeSWITCH sources from (for .ci/run)
 	@echo "$(if $(VOIPGUARD_SOURCES),$(VOIPGUARD_SOURCES),upstream (download))"
@@ -113,12 +113,19 @@ molecule: collections images ## molecule test -s $(SCENARIO)
 	@echo "==> molecule: test -s $(SCENARIO)"
 	@start=$$SECONDS; molecule test -s $(SCENARIO); echo "==> molecule: $(SCENARIO) passed in $$((SECONDS - start))s"
 
+# The newest ansible-core tested (requirements-newest.txt), in the voipguard/ansible-newest image (Debian 13, Python 3.13).
+NEWEST_IMAGE := ansible-newest:2.21
+
+newest: venv images unit-sources ## sanity, unit tests and the default scenario's converge with the newest ansible-core (container)
+	@PIP_PYTHON=$(VENV)/bin/python molecule/resources/images/build.sh $(NEWEST_IMAGE)
+	@NEWEST_IMAGE=voipguard/$(NEWEST_IMAGE) VOIPGUARD_FUSIONPBX_SOURCE=$(CACHE)/sources/$(UNIT_FUSIONPBX_SOURCE) scripts/newest.sh
+
 molecule-all: collections images ## molecule test for every scenario in MOLECULE_SCENARIOS, MOLECULE_JOBS at a time
 	@test -n "$(strip $(MOLECULE_SCENARIOS))" || { echo "ERROR: no molecule scenarios found under molecule/" >&2; exit 1; }
 	@echo "==> molecule-all: $(strip $(MOLECULE_SCENARIOS)) (skipped here: $(MOLECULE_SKIP))"
 	@MOLECULE_JOBS=$(MOLECULE_JOBS) MOLECULE_LOGS=$(CACHE)/molecule-logs scripts/molecule-all.sh $(MOLECULE_SCENARIOS)
 
-test: host-packages lint sanity unit galaxy-import docs molecule-all ## Everything CI runs, stopping at the first failure
+test: host-packages lint sanity unit galaxy-import docs newest molecule-all ## Everything CI runs, stopping at the first failure
 	@echo "==> test: all passed"
 
 demo: collections images ## Bring up the demo PBX fleet and show an attack being banned

@@ -4,13 +4,15 @@
 # new files that are not ignored) to .cache/sanity/ansible_collections/voipguard/pbx and runs
 # there. Test requirements come from PyPI into ansible-test's own virtualenvs (--venv), so the
 # pinned .venv stays as it is. Any error fails the run.
+# SANITY_ROOT: where the copy goes (default .cache/sanity; `make newest` uses its own);
+# SANITY_PYTHON: the Python version ansible-test runs the tests with (default 3.11).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 
 root="$(cd "$here/.." && pwd)"
-sanity_root="$root/.cache/sanity"
+sanity_root="${SANITY_ROOT:-$root/.cache/sanity}"
 copy="$sanity_root/ansible_collections/voipguard/pbx"
 python_version="${SANITY_PYTHON:-3.11}"
 

@@ -147,8 +147,10 @@ def leading_date(line: str) -> Tuple[Optional[str], Optional[datetime.datetime],
         text = found.group("date") if "date" in regex.groupindex else found.group()
         if fmt is None:
             stamp = datetime.datetime.fromisoformat(text)
-        else:
+        elif has_year:
             stamp = datetime.datetime.strptime(re.sub(r" +", " ", text), fmt)
+        else:  # a leap year, so that Feb 29 parses (Python 3.13 deprecates parsing a date without a year)
+            stamp = datetime.datetime.strptime("2000 " + re.sub(r" +", " ", text), "%Y " + fmt)
         if stamp.tzinfo is None:  # fail2ban-regex runs with --timezone UTC
             stamp = stamp.replace(tzinfo=datetime.timezone.utc)
         return kind, stamp.astimezone(datetime.timezone.utc), has_year

@@ -6,6 +6,10 @@
 #                                      (FREESWITCH_BUILDS below; freeswitch/Dockerfile)
 #   voipguard/fusionpbx:5.5            freeswitch:1.11.2-fhs with FusionPBX 5.5 installed as its official
 #                                      Debian installer does (FUSIONPBX_BUILDS below; fusionpbx/Dockerfile)
+#   voipguard/ansible-newest:2.21      Debian trixie, Python 3.13 and requirements-newest.txt's toolchain, for
+#                                      `make newest` (ansible-newest/Dockerfile); built only when named:
+#                                      build.sh ansible-newest:2.21
+# With arguments NAME:TAG..., only those images are built; without, every image in IMAGES.
 # Base images: the public debian:<suite> image when it is present or can be pulled within
 # PULL_TIMEOUT seconds, else a base built from Debian packages with debootstrap and imported as
 # voipguard/debian-base:<suite>. Each image carries a label with the hash of its build inputs
@@ -49,6 +53,22 @@ IMAGES=(
     freeswitch:1.11.2-fhs:bookworm
     fusionpbx:5.5:bookworm
 )
+# Built only when named on the command line (no molecule scenario runs on them).
+ON_DEMAND_IMAGES=(
+    ansible-newest:2.21:trixie
+)
+if [ "$#" -gt 0 ]; then
+    selected=()
+    for wanted in "$@"; do
+        found=""
+        for entry in "${IMAGES[@]}" "${ON_DEMAND_IMAGES[@]}"; do
+            if [ "${entry%:*}" = "$wanted" ]; then found="$entry"; fi
+        done
+        [ -n "$found" ] || die "images: no image $wanted here (known: $(printf '%s ' "${IMAGES[@]%:*}" "${ON_DEMAND_IMAGES[@]%:*}"))"
+        selected+=("$found")
+    done
+    IMAGES=("${selected[@]}")
+fi
 # FreeSWITCH image tag -> "source tarball, install layout" (freeswitch/build-freeswitch.sh):
 # 1.10.12 is what most PBXs run; 1.10.6 the last release whose log lines have no idle-CPU field;
 # 1.11.2 the newest, in the FHS layout that FusionPBX's installer and the packages use.
@@ -84,6 +104,10 @@ inputs_hash() { # name suite [tag]
             for tarball in $FREESWITCH_LIBRARIES $(freeswitch_source "$tag"); do
                 grep -P "^\Q$tarball\E\t" "$sources_dir/sources.lock" || die "images: $tarball is not pinned in $sources_dir/sources.lock"
             done
+        fi
+        if [ "$name" = ansible-newest ]; then
+            # The pinned toolchain; the wheels it installs follow from it.
+            (cd "$root" && sha256sum requirements-newest.txt)
         fi
         if [ "$name" = fusionpbx ]; then
             # The FreeSWITCH image it is built FROM, with everything that image hashes.
@@ -221,6 +245,22 @@ build_fusionpbx() { # tag base ref
     rm -rf "$context"
 }
 
+build_ansible_newest() { # suite base ref
+    local suite="$1" base="$2" ref="$3" context="$workdir/context-ansible-newest" wheels="$workdir/wheels-ansible-newest"
+    # The wheels are downloaded here, on the host, with the pip of PIP_PYTHON (the Makefile passes .venv's).
+    rm -rf "$wheels" "$context"
+    PIP_PYTHON="${PIP_PYTHON:-python3}" "$images_dir/ansible-newest/download-wheels.sh" "$root/requirements-newest.txt" "$wheels"
+    mkdir -p "$context"
+    cp -a "$images_dir/common" "$images_dir/ansible-newest" "$root/requirements-newest.txt" "$context/"
+    mv "$wheels" "$context/wheels"
+    docker build --pull=false -f "$context/ansible-newest/Dockerfile" -t "$ref" \
+        --build-arg "BASE_IMAGE=$base" --build-arg "SUITE=$suite" \
+        --label "$LABEL=${wanted_hash[$ref]}" --label "org.voipguard.base=$base" \
+        --label "org.voipguard.ansible-core=$(sed -n 's/^ansible-core==//p' "$root/requirements-newest.txt")" \
+        "$context"
+    rm -rf "$context"
+}
+
 build_suite() { # suite: base (if needed) then every image of that suite, in order
     local suite="$1" base="${base_of[$1]}" started entry name tag entry_suite ref
     if [ "${base#debootstrap:}" != "$base" ]; then
@@ -245,6 +285,8 @@ build_suite() { # suite: base (if needed) then every image of that suite, in ord
             build_freeswitch "$tag" "$suite" "$base" "$ref"
         elif [ "$name" = fusionpbx ]; then
             build_fusionpbx "$tag" "$base" "$ref"
+        elif [ "$name" = ansible-newest ]; then
+            build_ansible_newest "$suite" "$base" "$ref"
         else
             docker build --pull=false -f "$images_dir/$name/Dockerfile" -t "$ref" \
                 --build-arg "BASE_IMAGE=$base" --build-arg "SUITE=$suite" \

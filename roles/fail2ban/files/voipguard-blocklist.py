@@ -223,7 +223,7 @@ def parse_lines(text):
     (entries, invalid) where invalid lists (line number, line) pairs."""
     entries, invalid = [], []
     for number, line in enumerate(text.splitlines(), 1):
-        content = re.split(r'[#;]', line, 1)[0].strip()
+        content = re.split(r'[#;]', line, maxsplit=1)[0].strip()
         if not content:
             continue
         token = content.split()[0]
@@ -326,7 +326,7 @@ def split_around(entries, addresses):
 
 def strip_inline_comment(value):
     """fail2ban's inline comments: ';' or '#' after white space."""
-    return re.split(r'\s[;#]', ' ' + value, 1)[0].strip()
+    return re.split(r'\s[;#]', ' ' + value, maxsplit=1)[0].strip()
 
 
 def read_ignoreip(path):
