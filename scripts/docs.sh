@@ -3,7 +3,7 @@
 #   docs.sh lint   antsibull-docs lint-collection-docs --plugin-docs: plugin, role and extra docs
 #                  (schemas, markup, references) as docs.ansible.com would build them; any finding fails.
 #   docs.sh site   the documentation site in .cache/docs (`antsibull-docs sphinx-init`, then its
-#                  build.sh: every module, filter and role, and the guides of docs/docsite/extra-docs.yml,
+#                  build.sh: every module, filter, test and role, and the guides of docs/docsite/extra-docs.yml,
 #                  rendered from the Markdown files with scripts/sphinx_voipguard.py). Sphinx runs with
 #                  -W (a warning fails) and offline: no intersphinx inventory is fetched, links to
 #                  docs.ansible.com are written from its URL layout (scripts/sphinx_voipguard.py).

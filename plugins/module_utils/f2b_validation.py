@@ -256,13 +256,30 @@ def validate_duration(text, key='duration'):
     return text
 
 
+def duration_value_seconds(value):
+    """Whole seconds of a duration value as a role or playbook gives it: an integer (seconds), or text that
+    validate_value accepts for bantime and that is a duration (not an interpolation, not empty). The one
+    reading of a duration outside the modules; raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError('not a duration: %r' % (value,))
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    try:
+        validate_value('bantime', text)
+    except ValidationError as exc:
+        raise ValueError(str(exc))
+    return int(duration_to_seconds(text))
+
+
 def normalize_address(text):
     """Canonical form of an ignoreip entry, for comparing entries.
 
     IPv4/IPv6 addresses, networks in CIDR form (``192.0.2.0/24``, host bits allowed as
     fail2ban masks them, IPv4 dotted masks too) and DNS names. A network of one address (``/32``,
-    ``/128``) is that address, and an IPv4-mapped IPv6 address (``::ffff:192.0.2.7``) its IPv4 address,
-    as fail2ban stores them. Raises ValidationError.
+    ``/128``) is that address, and an IPv4-mapped IPv6 address written without a prefix (``::ffff:192.0.2.7``)
+    its IPv4 address, as fail2ban stores them (with a prefix fail2ban keeps it an IPv6 network, which no IPv4
+    address is in). Raises ValidationError.
     """
     subject = 'invalid address'
     _check_one_line_string(subject, text, 'entry')
@@ -275,11 +292,13 @@ def normalize_address(text):
                 raise ValueError(text)
             network = ipaddress.ip_network('%s/%s' % (ipaddress.ip_address(address), prefix), strict=False)
         else:
-            network = ipaddress.ip_network(ipaddress.ip_address(text))
-        mapped = network.network_address.ipv4_mapped if network.version == 6 and network.prefixlen >= 96 else None
-        if mapped is not None:
-            network = ipaddress.ip_network('%s/%d' % (mapped, network.prefixlen - 96))
-        if network.prefixlen == network.max_prefixlen:
+            address = ipaddress.ip_address(text)
+            if address.version == 6 and address.ipv4_mapped is not None:
+                address = address.ipv4_mapped
+            network = ipaddress.ip_network(address)
+        # One address is written bare, but for an IPv4-mapped /128: bare, it would read as the IPv4 address.
+        mapped = network.version == 6 and network.network_address.ipv4_mapped is not None
+        if network.prefixlen == network.max_prefixlen and not mapped:
             return str(network.network_address)
         return str(network)
     except ValueError:

@@ -133,6 +133,14 @@ def parse_int(text):
     return value
 
 
+def parse_seconds(text):
+    """Seconds fail2ban reports: an integer, or a float where its time parser gave one (findtime 1.5h, 1mo)."""
+    value = parse_literal(text)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError('not a number of seconds: %r' % (text[:200],))
+    return int(value)
+
+
 def parse_bool(text):
     value = parse_literal(text)
     if not isinstance(value, bool):
@@ -431,8 +439,8 @@ class Fail2banClient:
     def jail_settings(self, jail):
         return dict(
             maxretry=self.get_int(jail, 'maxretry'),
-            findtime=self.get_int(jail, 'findtime'),
-            bantime=self.get_int(jail, 'bantime'),
+            findtime=self.parsed(parse_seconds, 'get', jail, 'findtime'),
+            bantime=self.parsed(parse_seconds, 'get', jail, 'bantime'),
             ignoreip=self.ignoreip(jail),
             ignoreself=self.ignoreself(jail),
             logpath=self.logpath(jail),

@@ -23,7 +23,7 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client impo
 )
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import (
     ValidationError,
-    duration_to_seconds,
+    duration_value_seconds,
     normalize_address,
 )
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config import ConfigDocument
@@ -34,12 +34,8 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.sip_trust import con
 
 def duration_seconds(value):
     """Whole seconds of a fail2ban duration (600, '10m', '1h30m', '1d 12h', '-1'), in the grammar the modules
-    validate with (f2b_validation.duration_to_seconds); raises ValueError."""
-    if isinstance(value, bool):
-        raise ValueError('not a duration: %r' % (value,))
-    if isinstance(value, (int, float)):
-        return int(value)
-    return int(duration_to_seconds(str(value).strip()))
+    validate with (f2b_validation.duration_value_seconds); raises ValueError."""
+    return duration_value_seconds(value)
 
 
 # ---------------------------------------------------------------- whitelists

@@ -8,17 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import duration_to_seconds
+from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import duration_value_seconds
 
 
 def fail2ban_duration(value):
-    """True for a duration fail2ban reads (600, 10m, 1h30m, 1d 2h, -1); numbers count as seconds."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
+    """True for a duration value fail2ban reads (600, 10m, 1h30m, 1d 2h, -1) as the modules accept it."""
     try:
-        duration_to_seconds(str(value))
+        duration_value_seconds(value)
     except ValueError:
         return False
     return True

@@ -21,8 +21,10 @@ from dev_tools import venv_tool
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
+# Records its arguments; fails the configuration test when VOIPGUARD_TEST_REJECT is set.
 RECORDER = """#!/bin/sh
 printf '%s\\n' "$*" >> "$VOIPGUARD_TEST_CALLS"
+if [ -n "$VOIPGUARD_TEST_REJECT" ] && [ "$3" = "-t" ]; then echo "ERROR: test configuration failed" >&2; exit 255; fi
 """
 
 PLAYBOOK = """
@@ -60,7 +62,7 @@ RELOAD = "voipguard_pbx_fail2ban_reload"
 RESTART_JAILS = "voipguard_pbx_fail2ban_reload_restart_jails"
 
 
-def run_handlers(tmp_path, first, second):
+def run_handlers(tmp_path, first, second, reject=False):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     recorder = bin_dir / "fail2ban-client"
@@ -84,6 +86,7 @@ def run_handlers(tmp_path, first, second):
         "fail2ban_os_config_dir": str(config_dir), "fail2ban_os_config_group": "root",
         "fail2ban_ping_retries": 1, "fail2ban_ping_delay": 1}))
     env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"]), VOIPGUARD_TEST_CALLS=str(calls),
+               VOIPGUARD_TEST_REJECT="1" if reject else "",
                ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(
                    [str(tmp_path / "collections")] + [p for p in [os.environ.get("ANSIBLE_COLLECTIONS_PATH")] if p]))
@@ -91,7 +94,7 @@ def run_handlers(tmp_path, first, second):
                              "-e", "@%s" % (tmp_path / "extra.json"), str(playbook)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                             timeout=300, check=False)
-    assert result.returncode == 0, result.stdout
+    assert (result.returncode != 0) == reject, result.stdout
     flushes = calls.read_text().split("---\n")
     stamp = config_dir / ".voipguard-pbx-loaded"
     return [flush.splitlines() for flush in flushes], stamp.exists()
@@ -105,6 +108,7 @@ TEST = "-c {config} -t"
     ([RELOAD], [RESTART_JAILS], [["reload"], ["reload --restart"]]),
     # Both topics in one flush reload once, restarting the jails; a later plain reload is plain again.
     ([RELOAD, RESTART_JAILS], [RELOAD], [["reload --restart"], ["reload"]]),
+    ([RESTART_JAILS], [RESTART_JAILS], [["reload --restart"], ["reload --restart"]]),
 ])
 def test_each_flush_reloads_once_restarting_the_jails_only_when_asked(tmp_path, first, second, expected):
     flushes, stamped = run_handlers(tmp_path, first, second)
@@ -112,3 +116,10 @@ def test_each_flush_reloads_once_restarting_the_jails_only_when_asked(tmp_path, 
     assert flushes == [[test, "ping"] + commands for commands in expected]
     # Every reload leaves the stamp tasks/unloaded.yml compares the configuration with.
     assert stamped
+
+
+def test_a_configuration_fail2ban_rejects_is_never_reloaded(tmp_path):
+    flushes, stamped = run_handlers(tmp_path, [RELOAD, RESTART_JAILS], [RELOAD], reject=True)
+    # The play stops at the test: no reload, and no stamp (the next run reloads what is on disk).
+    assert flushes == [[TEST.format(config=tmp_path / "fail2ban")]]
+    assert not stamped
