@@ -10,16 +10,12 @@ not fail2ban (the molecule scenarios run the handlers against real fail2ban).
 
 from __future__ import absolute_import, division, print_function
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-from dev_tools import venv_tool
-
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+from dev_tools import run_checkout_playbook
 
 # Records its arguments; fails the configuration test when VOIPGUARD_TEST_REJECT is set.
 RECORDER = """#!/bin/sh
@@ -71,29 +67,16 @@ def run_handlers(tmp_path, first, second, reject=False):
     calls = tmp_path / "calls"
     config_dir = tmp_path / "fail2ban"
     config_dir.mkdir()
-    collections = tmp_path / "collections" / "ansible_collections" / "voipguard"
-    collections.mkdir(parents=True)
-    os.symlink(REPO_ROOT, str(collections / "pbx"))
-    playbook = tmp_path / "playbook.yml"
-    playbook.write_text(PLAYBOOK)
     facts = {"os_family": "Debian", "distribution": "Debian", "distribution_major_version": "12"}
     inventory = {"all": {"hosts": {"pbx": {
         "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
         "ansible_facts": facts, "first": first, "second": second}}}}
-    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     # Extra vars: over the OS settings the role loads, so nothing outside tmp_path is touched.
-    (tmp_path / "extra.json").write_text(json.dumps({
-        "fail2ban_os_config_dir": str(config_dir), "fail2ban_os_config_group": "root",
-        "fail2ban_ping_retries": 1, "fail2ban_ping_delay": 1}))
+    extra_vars = {"fail2ban_os_config_dir": str(config_dir), "fail2ban_os_config_group": "root",
+                  "fail2ban_ping_retries": 1, "fail2ban_ping_delay": 1}
     env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ["PATH"]), VOIPGUARD_TEST_CALLS=str(calls),
-               VOIPGUARD_TEST_REJECT="1" if reject else "",
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(
-                   [str(tmp_path / "collections")] + [p for p in [os.environ.get("ANSIBLE_COLLECTIONS_PATH")] if p]))
-    result = subprocess.run([venv_tool("ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
-                             "-e", "@%s" % (tmp_path / "extra.json"), str(playbook)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                            timeout=300, check=False)
+               VOIPGUARD_TEST_REJECT="1" if reject else "")
+    result = run_checkout_playbook(tmp_path, PLAYBOOK, inventory, extra_vars, env)
     assert (result.returncode != 0) == reject, result.stdout
     flushes = calls.read_text().split("---\n")
     stamp = config_dir / ".voipguard-pbx-loaded"

@@ -10,15 +10,11 @@ one inventory host per OS, each with injected facts, and writes what the role re
 from __future__ import absolute_import, division, print_function
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 
 import pytest
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-
+from dev_tools import run_checkout_playbook
 
 def _facts(os_family, distribution, version, python=(3, 11)):
     return {
@@ -152,47 +148,17 @@ PLAYBOOK = """
 """
 
 
-def _ansible_playbook():
-    beside_python = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    if os.path.exists(beside_python):
-        return beside_python
-    return shutil.which("ansible-playbook")
-
-
 @pytest.fixture(scope="module")
 def resolved(tmp_path_factory):
-    playbook_cmd = _ansible_playbook()
-    if playbook_cmd is None:
-        pytest.skip("ansible-playbook is not installed")
     work = tmp_path_factory.mktemp("fail2ban_os_selection")
-    # Make this checkout importable as voipguard.pbx, whatever else is installed.
-    namespace_dir = work / "collections" / "ansible_collections" / "voipguard"
-    namespace_dir.mkdir(parents=True)
-    os.symlink(REPO_ROOT, str(namespace_dir / "pbx"))
     out_dir = work / "out"
     out_dir.mkdir()
-
     hosts = {}
     for name, facts in CASES.items():
         host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "case": facts}
         host.update(CASE_VARS.get(name, {}))
         hosts[name] = host
-    inventory = work / "inventory.json"
-    inventory.write_text(json.dumps({"all": {"hosts": hosts, "vars": {"out_dir": str(out_dir)}}}))
-    playbook = work / "playbook.yml"
-    playbook.write_text(PLAYBOOK)
-
-    env = dict(os.environ)
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
-        [str(work / "collections")] + [p for p in [os.environ.get("ANSIBLE_COLLECTIONS_PATH")] if p])
-    env["ANSIBLE_FORCE_COLOR"] = "0"
-    env["ANSIBLE_NOCOLOR"] = "1"
-    env["ANSIBLE_LOCAL_TEMP"] = str(work / "tmp")
-    env["ANSIBLE_HOME"] = str(work / "home")
-    run = subprocess.run(
-        [playbook_cmd, "-i", str(inventory), str(playbook)],
-        cwd=str(work), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        universal_newlines=True, timeout=300, check=False)
+    run = run_checkout_playbook(work, PLAYBOOK, {"all": {"hosts": hosts, "vars": {"out_dir": str(out_dir)}}})
     results = {}
     for name in CASES:
         path = out_dir / (name + ".json")
