@@ -16,6 +16,7 @@ import pytest
 
 from dev_tools import run_checkout_playbook
 
+
 def _facts(os_family, distribution, version, python=(3, 11)):
     return {
         "os_family": os_family,
