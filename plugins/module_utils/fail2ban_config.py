@@ -53,6 +53,11 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation impor
 NEWLINE_LIST_KEYS = frozenset(['action', 'logpath', 'failregex', 'ignoreregex'])
 DEFAULT_LIST_KEYS = ('ignoreip',)
 LIST_MODES = ('exact', 'add', 'remove')
+# Keys that choose a jail's actions. fail2ban builds a jail's actions when the jail starts: a plain
+# reload that brings an action the jail did not have drops all of them, so such a change needs
+# "fail2ban-client reload --restart". action_* are the action templates jail.conf defines (action_, action_mw...).
+ACTION_KEYS = frozenset(['action', 'banaction', 'banaction_allports'])
+ACTION_DIR = 'action.d'
 
 _LINE_RE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z')
 _SECTION_RE = re.compile(r'\[(?P<header>.+)\]')
@@ -821,6 +826,14 @@ def edit_section(text, name, state='present', settings=None, list_keys=DEFAULT_L
     new_text = doc.render()
     _verify(before, doc, name, True, editor.expectations)
     return EditResult(new_text, new_text != text, changed_keys, name, before_settings, doc.settings(name))
+
+
+def changes_actions(path, changed_keys):
+    """Whether an edit of `path` that changed `changed_keys` changes what some jail's actions are or do:
+    an action key (ACTION_KEYS, action_*), or any change of a file in action.d."""
+    if os.path.basename(os.path.dirname(os.path.abspath(path))) == ACTION_DIR:
+        return True
+    return any(key.lower() in ACTION_KEYS or key.lower().startswith('action_') for key in changed_keys)
 
 
 def default_config_dir(path):

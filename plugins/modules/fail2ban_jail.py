@@ -218,6 +218,18 @@ changed_keys:
   type: list
   elements: str
   sample: [bantime, ignoreip]
+actions_changed:
+  description:
+    - Whether the change touches what a jail's actions are or do, so that fail2ban must restart the jails instead
+      of a plain reload (fail2ban builds a jail's actions when the jail starts; a plain reload that brings an action
+      the jail did not have drops all of them).
+    - True when the file changed and a changed key chooses actions (C(action), C(action_*), C(banaction),
+      C(banaction_allports)), or the file is in C(action.d/). A change of the file's attributes alone is not one.
+    - The handlers of the voipguard.pbx.fail2ban role reload with C(--restart) for it.
+  returned: always
+  type: bool
+  sample: false
+  version_added: 0.1.0
 backup_file:
   description: Name of the backup file created.
   returned: when O(backup=true) and the file changed
@@ -259,6 +271,7 @@ from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import ValidationError
 from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_config import (
     ConfigError,
+    changes_actions,
     default_config_dir,
     edit_section,
     fail2ban_test_errors,
@@ -349,7 +362,7 @@ def main():
     params = module.params
     path = params['path']
     name = params['name']
-    result = dict(changed=False, section=name, changed_keys=[])
+    result = dict(changed=False, section=name, changed_keys=[], actions_changed=False)
 
     target, original, bom = read_file(module, path)
     if original is None:
@@ -370,6 +383,7 @@ def main():
     removing_file = params['state'] == 'absent' and params['remove_empty_file'] and only_comments(edit.text)
     changed = changed or removing_file
     result['changed_keys'] = edit.changed_keys
+    result['actions_changed'] = changed and changes_actions(path, edit.changed_keys)
     if module._diff:
         result['diff'] = dict(before=original or '', after='' if removing_file else edit.text,
                               before_header=path, after_header=path)

@@ -300,3 +300,43 @@ def test_remove_empty_file_removes_a_symbolic_link_not_its_target(run, tmp_path)
     assert result['changed'] is True
     assert not os.path.lexists(str(link))
     assert target.read_text() == FILTER_TEXT
+
+
+# -- actions_changed: what the fail2ban role's handlers reload with --restart for ------------------------
+
+@pytest.mark.parametrize('settings_, expected', [
+    ({'bantime': '2h', 'maxretry': 3}, False),
+    ({'banaction': 'nftables-multiport'}, True),
+    ({'banaction_allports': 'nftables-allports'}, True),
+    ({'action': '%(action_mw)s'}, True),
+    ({'action_': '%(banaction)s[port="5060"]'}, True),
+    ({'Action': 'iptables-allports'}, True),
+])
+def test_actions_changed_says_whether_a_jail_s_actions_change(run, jail_local, settings_, expected):
+    args = dict(path=str(jail_local), name='freeswitch', settings=settings_, **NO_FAIL2BAN)
+    predicted = run(args, check_mode=True)
+    assert predicted['changed'] is True and predicted['actions_changed'] is expected
+    assert run(args)['actions_changed'] is expected
+    again = run(args)
+    assert again['changed'] is False and again['actions_changed'] is False
+
+
+def test_any_change_of_an_action_file_changes_actions_but_its_mode_alone_does_not(run, tmp_path):
+    action_dir = tmp_path / 'action.d'
+    action_dir.mkdir()
+    path = action_dir / 'nftables-common.local'
+    args = dict(path=str(path), name='Init', settings={'blocktype': 'drop'}, mode='0644', **NO_FAIL2BAN)
+    assert run(args)['actions_changed'] is True
+    mode_only = run(dict(args, mode='0600'))
+    assert mode_only['changed'] is True and mode_only['actions_changed'] is False
+    filter_dir = tmp_path / 'filter.d'
+    filter_dir.mkdir()
+    filter_args = dict(path=str(filter_dir / 'pbx.local'), name='Definition', settings={'failregex': 'x <HOST>'},
+                       **NO_FAIL2BAN)
+    assert run(filter_args)['actions_changed'] is False
+
+
+def test_removing_a_jail_with_an_action_changes_actions(run, jail_local):
+    run(dict(path=str(jail_local), name='pbx-extra', settings={'action': 'iptables-allports'}, **NO_FAIL2BAN))
+    removed = run(dict(path=str(jail_local), name='pbx-extra', state='absent', **NO_FAIL2BAN))
+    assert removed['changed'] is True and removed['actions_changed'] is True
