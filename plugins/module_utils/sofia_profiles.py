@@ -21,11 +21,6 @@ import xml.parsers.expat
 
 from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
 
-DEFAULT_CONFIG_DIRS = (
-    '/etc/freeswitch',
-    '/usr/local/freeswitch/conf',
-    '/usr/local/etc/freeswitch',
-)
 PROFILES_SUBDIR = 'sip_profiles'
 ALL_PROFILES = 'all'
 
@@ -191,14 +186,6 @@ def parse_profiles(data, path):
                                 % (path, exc.lineno, exc.offset, xml.parsers.expat.ErrorString(exc.code),
                                    ' (the file is not UTF-8: %s)' % not_utf8 if not_utf8 else ''))
     return profiles
-
-
-def detect_config_dir(candidates=DEFAULT_CONFIG_DIRS):
-    """First candidate directory that has a sip_profiles/ subdirectory, or None."""
-    for candidate in candidates:
-        if os.path.isdir(os.path.join(candidate, PROFILES_SUBDIR)):
-            return candidate
-    return None
 
 
 def profile_files(config_dir):

@@ -30,13 +30,14 @@ extends_documentation_fragment:
 options:
   log_path:
     description:
-      - FreeSWITCH's log file. Default is the first that exists of C(/var/log/freeswitch/freeswitch.log) and
+      - FreeSWITCH's log file. Default is the first file of C(/var/log/freeswitch/freeswitch.log) and
         C(/usr/local/freeswitch/log/freeswitch.log).
     type: path
   config_dir:
     description:
-      - FreeSWITCH's configuration directory (the one with C(autoload_configs/)). Default is the first that
-        exists of C(/etc/freeswitch), C(/usr/local/freeswitch/conf) and C(/usr/local/etc/freeswitch).
+      - FreeSWITCH's configuration directory (the one with C(autoload_configs/)). Default is the first of
+        C(/etc/freeswitch), C(/usr/local/freeswitch/conf) and C(/usr/local/etc/freeswitch) that has
+        C(autoload_configs/).
     type: path
   filter:
     description:
@@ -158,17 +159,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.voipguard.pbx.plugins.module_utils import freeswitch_log
-
-LOG_CANDIDATES = ('/var/log/freeswitch/freeswitch.log', '/usr/local/freeswitch/log/freeswitch.log')
-CONFIG_CANDIDATES = ('/etc/freeswitch', '/usr/local/freeswitch/conf', '/usr/local/etc/freeswitch')
-
-
-def first_existing(paths):
-    for path in paths:
-        if os.path.exists(path):
-            return path
-    return None
+from ansible_collections.voipguard.pbx.plugins.module_utils import freeswitch_layout, freeswitch_log
 
 
 def filter_path(module):
@@ -203,12 +194,14 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    log_path = params['log_path'] or first_existing(LOG_CANDIDATES)
-    config_dir = params['config_dir'] or first_existing(CONFIG_CANDIDATES)
+    log_path = params['log_path'] or freeswitch_layout.find_log()
+    config_dir = params['config_dir'] or freeswitch_layout.find_config_dir('autoload_configs')
     if not log_path or not os.path.isfile(log_path):
-        module.fail_json(msg='no FreeSWITCH log file at %s; set log_path' % (log_path or ', '.join(LOG_CANDIDATES)))
+        module.fail_json(msg='no FreeSWITCH log file at %s; set log_path'
+                         % (log_path or ', '.join(freeswitch_layout.LOG_PATHS)))
     if not config_dir:
-        module.fail_json(msg='no FreeSWITCH configuration directory at %s; set config_dir' % ', '.join(CONFIG_CANDIDATES))
+        module.fail_json(msg='no FreeSWITCH configuration directory with autoload_configs/ at %s; set config_dir'
+                         % ', '.join(freeswitch_layout.CONFIG_DIRS))
     path = filter_path(module)
     result = dict(changed=False, log_path=log_path, config_dir=config_dir, filter_path=path)
 

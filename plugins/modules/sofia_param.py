@@ -249,6 +249,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
+from ansible_collections.voipguard.pbx.plugins.module_utils import freeswitch_layout
 from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_db
 from ansible_collections.voipguard.pbx.plugins.module_utils import sofia_profiles
 
@@ -290,10 +291,10 @@ def owe_rescans(module, profiles):
 
 
 def run_xml(module, params, result):
-    config_dir = module.params['config_dir'] or sofia_profiles.detect_config_dir()
+    config_dir = module.params['config_dir'] or freeswitch_layout.find_config_dir(sofia_profiles.PROFILES_SUBDIR)
     if not config_dir:
         module.fail_json(msg='no FreeSWITCH configuration directory with sip_profiles/ found in %s; set config_dir'
-                         % ', '.join(sofia_profiles.DEFAULT_CONFIG_DIRS))
+                         % ', '.join(freeswitch_layout.CONFIG_DIRS))
     plan = sofia_profiles.plan_xml_change(config_dir, module.params['profiles'], params, module.params['state'],
                                           exclude=module.params['exclude_profiles'])
     owed = result['owed_rescans']
@@ -330,7 +331,7 @@ def run_fusionpbx(module, params, result):
         # Before the database: a change FusionPBX's cache would hide must not be made.
         fusionpbx_db.check_cache_dir(cache_dir, probe=not module.check_mode)
     # FusionPBX keeps logfile.conf.xml and the rest on disk: report the directory for the role.
-    result.update(config_dir=module.params['config_dir'] or sofia_profiles.detect_config_dir(),
+    result.update(config_dir=module.params['config_dir'] or freeswitch_layout.find_config_dir(sofia_profiles.PROFILES_SUBDIR),
                   database=psql.connection.describe(), cache_cleared=[])
 
     def change(check_mode):

@@ -327,17 +327,6 @@ def test_values_are_normalised_to_freeswitch_text():
     assert sp.validate_params({'a': True, 'b': False, 'c': 40, 'd': ''}) == {'a': 'true', 'b': 'false', 'c': '40', 'd': ''}
 
 
-def test_config_dir_detection_takes_the_first_layout_with_sip_profiles(tmp_path):
-    debian = tmp_path / 'etc' / 'freeswitch'
-    source = tmp_path / 'usr' / 'local' / 'freeswitch' / 'conf'
-    bsd = tmp_path / 'usr' / 'local' / 'etc' / 'freeswitch'
-    debian.mkdir(parents=True)  # exists but has no sip_profiles/
-    (source / 'sip_profiles').mkdir(parents=True)
-    (bsd / 'sip_profiles').mkdir(parents=True)
-    assert sp.detect_config_dir((str(debian), str(source), str(bsd))) == str(source)
-    assert sp.detect_config_dir((str(debian),)) is None
-
-
 def test_diff_lists_the_requested_params_per_profile(config_dir):
     plan = sp.plan_xml_change(config_dir, ['internal', 'external'], {'log-auth-failures': 'true'})
     diff = sp.diff_for(plan.current, plan.changes)
