@@ -16,7 +16,6 @@ import sys
 import pytest
 
 UNIT_DIR = os.path.dirname(os.path.abspath(__file__))
-FIXTURES_DIR = os.path.join(UNIT_DIR, 'fixtures')
 FAIL2BAN_ETC = '/etc/fail2ban'
 REQUIRE_FAIL2BAN_ENV = 'VOIPGUARD_REQUIRE_FAIL2BAN'
 
@@ -26,6 +25,11 @@ except ImportError:  # a checkout not yet placed under ansible_collections/voipg
     _COLLECTIONS = os.path.abspath(os.path.join(UNIT_DIR, '..', '..', '.cache', 'collections'))
     if os.path.isdir(_COLLECTIONS):
         sys.path.insert(0, _COLLECTIONS)
+
+# The helpers shared with tests/integration (dev_tools, module_harness, role_files), imported by name.
+sys.path.insert(0, os.path.join(os.path.dirname(UNIT_DIR), 'support'))
+
+FIXTURES_DIR = os.path.join(UNIT_DIR, 'fixtures')
 
 
 def read_fixture(name):
