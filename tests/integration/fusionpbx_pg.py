@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A throwaway PostgreSQL cluster holding FusionPBX 5.5's own tables and default rows (test helper).
 
-Imported by tests/unit/plugins/module_utils/conftest.py and the sofia_param module tests.
+Imported by tests/integration/conftest.py, tests/integration/plugins/modules/conftest.py and the FusionPBX database tests.
 
 Nothing here is written by hand: the tables and rows come from the pinned FusionPBX source tarball
 (molecule/resources/sources/sources.lock; `make unit` verifies it into .cache/sources, and
