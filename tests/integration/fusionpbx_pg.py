@@ -6,7 +6,7 @@
 Imported by tests/integration/conftest.py, tests/integration/plugins/modules/conftest.py and the FusionPBX database tests.
 
 Nothing here is written by hand: the tables and rows come from the pinned FusionPBX source tarball
-(molecule/resources/sources/sources.lock; `make unit` verifies it into .cache/sources, and
+(molecule/resources/sources/sources.lock; `make integration` verifies it into .cache/sources, and
 VOIPGUARD_FUSIONPBX_SOURCE names another copy), read with tarfile, never extracted:
 
 - tables: the `$apps[$x]['db'][$y]...` lines of app/sip_profiles/app_config.php,
@@ -300,7 +300,7 @@ def fusionpbx_source():
     path = source_path()
     if path not in _SOURCES:
         if not os.path.isfile(path):
-            _missing('the FusionPBX source %s is missing (make unit fetches it: molecule/resources/sources/fetch_sources.py '
+            _missing('the FusionPBX source %s is missing (make integration fetches it: molecule/resources/sources/fetch_sources.py '
                      '--dest .cache/sources %s; or set %s)' % (path, FUSIONPBX_SOURCE, FUSIONPBX_SOURCE_ENV))
         _SOURCES[path] = FusionPBXSource(path)
     return _SOURCES[path]
