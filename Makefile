@@ -32,11 +32,12 @@ export VOIPGUARD_SOURCES
 
 # Debian package:command pairs each step needs on the host (installed as root on Debian).
 HOST_PACKAGES_BASE := git:git python3-venv:true ca-certificates:true
-HOST_PACKAGES_UNIT := fail2ban:fail2ban-regex python3-nftables:nft sip-tester:sipp postgresql:pg_ctlcluster postgresql-client:psql
+# make unit needs nothing beyond the venv; make integration runs the host's fail2ban, nft, PostgreSQL.
+HOST_PACKAGES_INTEGRATION := fail2ban:fail2ban-regex python3-nftables:nft sip-tester:sipp postgresql:pg_ctlcluster postgresql-client:psql
 HOST_PACKAGES_SANITY := shellcheck:shellcheck
 HOST_PACKAGES_IMAGES := debootstrap:debootstrap
 HOST_PACKAGES_DOCKER := docker.io:docker
-HOST_PACKAGES := $(HOST_PACKAGES_BASE) $(HOST_PACKAGES_UNIT) $(HOST_PACKAGES_SANITY) $(HOST_PACKAGES_IMAGES) $(HOST_PACKAGES_DOCKER)
+HOST_PACKAGES := $(HOST_PACKAGES_BASE) $(HOST_PACKAGES_INTEGRATION) $(HOST_PACKAGES_SANITY) $(HOST_PACKAGES_IMAGES) $(HOST_PACKAGES_DOCKER)
 
 # Scenarios `make molecule-all` runs: every molecule/<name>/molecule.yml except MOLECULE_SKIP
 # (scenarios that need what this machine lacks, such as public images from a registry).
@@ -48,7 +49,7 @@ MOLECULE_SCENARIOS ?= $(foreach s,$(MOLECULE_LONGEST),$(filter $(s),$(MOLECULE_F
 MOLECULE_JOBS ?= 2
 SCENARIO ?=
 
-.PHONY: print-sources help host-packages venv docs-venv collections docker images lint sanity unit newest molecule \
+.PHONY: print-sources help host-packages venv docs-venv collections docker images lint sanity unit integration newest molecule \
 	molecule-all ee galaxy-import docs test demo demo-clean bench changelog build clean
 
 print-sources: # Where make images takes the FreeSWITCH sources from (for .ci/run)
@@ -93,19 +94,26 @@ sanity: collections ## ansible-test sanity on a copy of the collection (tracked 
 	@scripts/sanity.sh
 
 # The pinned FusionPBX source (sources.lock) whose app_config.php and app_defaults.php files give the FusionPBX
-# database tests their tables and rows (tests/unit/fusionpbx_pg.py reads it from VOIPGUARD_FUSIONPBX_SOURCE).
-UNIT_FUSIONPBX_SOURCE := fusionpbx-5.5-56cb26d35b.tar.gz
+# database tests their tables and rows (tests/integration/fusionpbx_pg.py reads it from VOIPGUARD_FUSIONPBX_SOURCE).
+INTEGRATION_FUSIONPBX_SOURCE := fusionpbx-5.5-56cb26d35b.tar.gz
 
-.PHONY: unit-sources
-unit-sources: # Verify the unit tests' FusionPBX source into .cache/sources (from VOIPGUARD_SOURCES, else upstream)
-	@$(PYTHON) molecule/resources/sources/fetch_sources.py --dest $(CACHE)/sources $(UNIT_FUSIONPBX_SOURCE) || \
-		{ echo "ERROR: unit: the FusionPBX source of the database tests could not be verified (above)" >&2; exit 1; }
+.PHONY: integration-sources
+integration-sources: # Verify the integration tests' FusionPBX source into .cache/sources (from VOIPGUARD_SOURCES, else upstream)
+	@$(PYTHON) molecule/resources/sources/fetch_sources.py --dest $(CACHE)/sources $(INTEGRATION_FUSIONPBX_SOURCE) || \
+		{ echo "ERROR: integration: the FusionPBX source of the database tests could not be verified (above)" >&2; exit 1; }
 
-unit: collections unit-sources ## pytest tests/unit and tests/filters
-	@scripts/host-packages.sh $(HOST_PACKAGES_UNIT)
-	@echo "==> unit: pytest tests/unit tests/filters"
-	@VOIPGUARD_FUSIONPBX_SOURCE=$(CACHE)/sources/$(UNIT_FUSIONPBX_SOURCE) VOIPGUARD_REQUIRE_FAIL2BAN=1 VOIPGUARD_REQUIRE_SIPP=1 \
-		VOIPGUARD_REQUIRE_POSTGRES=1 python -m pytest -q tests/unit tests/filters
+# tests/README.md says which tests go where.
+unit: collections ## pytest tests/unit: the pure tests (no root, network, services or host packages; seconds)
+	@echo "==> unit: pytest tests/unit"
+	@start=$$(date +%s%N); python -m pytest -q tests/unit; \
+		ms=$$(( ($$(date +%s%N) - start) / 1000000 )); printf '==> unit: passed in %d.%ds\n' $$((ms / 1000)) $$((ms % 1000 / 100))
+
+integration: collections integration-sources ## pytest tests/integration: the host's fail2ban, nft in network namespaces, PostgreSQL, ansible-playbook (root)
+	@scripts/host-packages.sh $(HOST_PACKAGES_INTEGRATION)
+	@echo "==> integration: pytest tests/integration"
+	@start=$$SECONDS; VOIPGUARD_FUSIONPBX_SOURCE=$(CACHE)/sources/$(INTEGRATION_FUSIONPBX_SOURCE) VOIPGUARD_REQUIRE_FAIL2BAN=1 \
+		VOIPGUARD_REQUIRE_SIPP=1 VOIPGUARD_REQUIRE_POSTGRES=1 python -m pytest -q tests/integration; \
+		echo "==> integration: passed in $$((SECONDS - start))s"
 
 molecule: collections images ## molecule test -s $(SCENARIO)
 	@test -n "$(SCENARIO)" || { echo "ERROR: name a scenario: make molecule SCENARIO=<name> (found: $(MOLECULE_SCENARIOS))" >&2; exit 1; }
@@ -116,16 +124,16 @@ molecule: collections images ## molecule test -s $(SCENARIO)
 # The newest ansible-core tested (requirements-newest.txt), in the voipguard/ansible-newest image (Debian 13, Python 3.13).
 NEWEST_IMAGE := ansible-newest:2.21
 
-newest: venv images unit-sources ## sanity, unit tests and the default scenario's converge with the newest ansible-core (container)
+newest: venv images integration-sources ## sanity, unit and integration tests and the default scenario's converge with the newest ansible-core (container)
 	@PIP_PYTHON=$(VENV)/bin/python molecule/resources/images/build.sh $(NEWEST_IMAGE)
-	@NEWEST_IMAGE=voipguard/$(NEWEST_IMAGE) VOIPGUARD_FUSIONPBX_SOURCE=$(CACHE)/sources/$(UNIT_FUSIONPBX_SOURCE) scripts/newest.sh
+	@NEWEST_IMAGE=voipguard/$(NEWEST_IMAGE) VOIPGUARD_FUSIONPBX_SOURCE=$(CACHE)/sources/$(INTEGRATION_FUSIONPBX_SOURCE) scripts/newest.sh
 
 molecule-all: collections images ## molecule test for every scenario in MOLECULE_SCENARIOS, MOLECULE_JOBS at a time
 	@test -n "$(strip $(MOLECULE_SCENARIOS))" || { echo "ERROR: no molecule scenarios found under molecule/" >&2; exit 1; }
 	@echo "==> molecule-all: $(strip $(MOLECULE_SCENARIOS)) (skipped here: $(MOLECULE_SKIP))"
 	@MOLECULE_JOBS=$(MOLECULE_JOBS) MOLECULE_LOGS=$(CACHE)/molecule-logs scripts/molecule-all.sh $(MOLECULE_SCENARIOS)
 
-test: host-packages lint sanity unit galaxy-import docs newest molecule-all ## Everything CI runs, stopping at the first failure
+test: host-packages unit lint sanity integration galaxy-import docs newest molecule-all ## Everything CI runs, stopping at the first failure
 	@echo "==> test: all passed"
 
 demo: collections images ## Bring up the demo PBX fleet and show an attack being banned

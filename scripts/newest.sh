@@ -4,18 +4,19 @@
 # molecule/resources/images/build.sh). With this checkout mounted at the same path and the host's Docker
 # socket, the container runs:
 #   1. ansible-test sanity on a copy in .cache/newest/sanity (scripts/sanity.sh, Python 3.13);
-#   2. the unit tests (tests/unit, tests/filters) with fail2ban, sipp, PostgreSQL and nft required, as `make unit`;
-#   3. the default molecule scenario: destroy, create (with prepare), converge, idempotence (NEWEST_MOLECULE_STEPS),
+#   2. the unit tests (tests/unit), as `make unit`;
+#   3. the integration tests (tests/integration) with fail2ban, sipp, PostgreSQL and nft required, as `make integration`;
+#   4. the default molecule scenario: destroy, create (with prepare), converge, idempotence (NEWEST_MOLECULE_STEPS),
 #      then destroy whatever happened. Its sibling containers and network have fixed names: never run this
 #      while another run of the default scenario is going (`make test` runs one target after another).
 # Environment: NEWEST_IMAGE (default voipguard/ansible-newest:2.21), VOIPGUARD_FUSIONPBX_SOURCE (the
-# Makefile's verified FusionPBX tarball for the database tests), NEWEST_STEPS (default "sanity unit molecule").
+# Makefile's verified FusionPBX tarball for the database tests), NEWEST_STEPS (default "sanity unit integration molecule").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 root="$(cd "$here/.." && pwd)"
-steps="${NEWEST_STEPS:-sanity unit molecule}"
+steps="${NEWEST_STEPS:-sanity unit integration molecule}"
 molecule_steps="${NEWEST_MOLECULE_STEPS:-create converge idempotence}"
 out="$root/.cache/newest"
 
@@ -35,15 +36,19 @@ inside() {
                 SANITY_ROOT="$out/sanity" SANITY_PYTHON=3.13 "$here/sanity.sh"
                 ;;
             unit)
-                log "newest: pytest tests/unit tests/filters (but the docs site's tests: make docs builds it with its own toolchain)"
+                log "newest: pytest tests/unit (but the docs site's tests: make docs builds it with its own toolchain)"
+                python -m pytest -q -rs -p no:cacheprovider --ignore tests/unit/test_docs_site.py tests/unit
+                ;;
+            integration)
+                log "newest: pytest tests/integration"
                 [ -n "${VOIPGUARD_FUSIONPBX_SOURCE:-}" ] || die "newest: VOIPGUARD_FUSIONPBX_SOURCE is not set (make newest sets it)"
                 VOIPGUARD_REQUIRE_FAIL2BAN=1 VOIPGUARD_REQUIRE_SIPP=1 VOIPGUARD_REQUIRE_POSTGRES=1 \
-                    python -m pytest -q -rs -p no:cacheprovider --ignore tests/unit/test_docs_site.py tests/unit tests/filters
+                    python -m pytest -q -rs -p no:cacheprovider tests/integration
                 ;;
             molecule)
                 molecule_default
                 ;;
-            *) die "newest: unknown step $step (NEWEST_STEPS: sanity unit molecule)" ;;
+            *) die "newest: unknown step $step (NEWEST_STEPS: sanity unit integration molecule)" ;;
         esac
         log "newest: $step passed in $(elapsed "$started")"
     done

@@ -181,7 +181,7 @@ def main():
                 header = [
                     "## Real FreeSWITCH %s (%s layout, image voipguard/freeswitch:%s built from pinned sources)," % (version, layout, tag),
                     "## captured %s by tests/filters/capture_freeswitch_samples.py: lines as FreeSWITCH wrote them," % today,
-                    "## the test network's %s0/24 written as %s0/24. Labels: see tests/filters/test_filters.py." % (PREFIX4, DOCUMENTATION4),
+                    "## the test network's %s0/24 written as %s0/24. Labels: see tests/filters/filter_samples.py." % (PREFIX4, DOCUMENTATION4),
                     "",
                 ]
                 with open(path, "w", encoding="utf-8") as handle:

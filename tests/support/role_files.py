@@ -10,7 +10,7 @@ __metaclass__ = type
 import importlib.util
 import os
 
-ROLES = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'roles'))
+ROLES = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'roles'))
 
 
 def role_file(role, name):

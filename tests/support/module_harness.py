@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runs a module's main() through AnsibleModule in-process and hands back what it returned (test helper).
 
-The module tests next to this file import it by name: pytest's default (prepend) import mode puts
-their directory on sys.path.
+The module tests of tests/unit and tests/integration import it by name: their conftest.py puts tests/support
+on sys.path.
 """
 
 from __future__ import absolute_import, division, print_function

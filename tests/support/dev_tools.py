@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The development tools requirements-dev.txt installs, as the unit tests find them."""
+"""The development tools requirements-dev.txt installs, as the tests find them."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -3,10 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A throwaway PostgreSQL cluster holding FusionPBX 5.5's own tables and default rows (test helper).
 
-Imported by tests/unit/plugins/module_utils/conftest.py and the sofia_param module tests.
+Imported by tests/integration/conftest.py, tests/integration/plugins/modules/conftest.py and the FusionPBX database tests.
 
 Nothing here is written by hand: the tables and rows come from the pinned FusionPBX source tarball
-(molecule/resources/sources/sources.lock; `make unit` verifies it into .cache/sources, and
+(molecule/resources/sources/sources.lock; `make integration` verifies it into .cache/sources, and
 VOIPGUARD_FUSIONPBX_SOURCE names another copy), read with tarfile, never extracted:
 
 - tables: the `$apps[$x]['db'][$y]...` lines of app/sip_profiles/app_config.php,
@@ -300,7 +300,7 @@ def fusionpbx_source():
     path = source_path()
     if path not in _SOURCES:
         if not os.path.isfile(path):
-            _missing('the FusionPBX source %s is missing (make unit fetches it: molecule/resources/sources/fetch_sources.py '
+            _missing('the FusionPBX source %s is missing (make integration fetches it: molecule/resources/sources/fetch_sources.py '
                      '--dest .cache/sources %s; or set %s)' % (path, FUSIONPBX_SOURCE, FUSIONPBX_SOURCE_ENV))
         _SOURCES[path] = FusionPBXSource(path)
     return _SOURCES[path]

@@ -1,16 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Check our fail2ban filters with fail2ban-regex against labelled sample logs.
+"""Check our fail2ban filters with fail2ban-regex against the labelled sample logs (tests/filters/samples: how they
+are labelled, tests/filters/filter_samples.py; their layout is checked by tests/unit/filters/test_filter_samples.py).
 
-Sample logs live in ``samples/<filter name>/*.log``, one file per format family. Each log line is
-preceded by its label::
-
-    # match 203.0.113.5        the line must match, and fail2ban must take exactly this address
-    # no-match                 the line must not match
-    ## anything                 free comment (also "# match ... -- note" / "# no-match -- note")
-
-Blank lines are ignored. The labels are stripped into a temporary log which fail2ban-regex reads
+The labels are stripped into a temporary log which fail2ban-regex reads
 (it also skips "#" lines itself, but the copy makes sure it sees exactly the labelled lines).
 
 fail2ban-regex runs twice per sample file:
@@ -26,101 +20,26 @@ from __future__ import annotations
 
 import collections
 import datetime
-import ipaddress
 import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-# Format families each filter must have a sample file for. real-freeswitch-*: lines captured from
-# real FreeSWITCH builds (capture_freeswitch_samples.py); the others are written by hand.
-FREESWITCH_FORMATS = ("freeswitch-1.10.6", "freeswitch-1.10.7", "syslog", "old-warn-sofia", "crafted",
-                      "real-freeswitch-1.10.6", "real-freeswitch-1.10.12", "real-freeswitch-1.11.2")
-# filter name -> (role whose files/filter.d ships it, format families)
-FILTERS = {
-    "voipguard-freeswitch": ("freeswitch", FREESWITCH_FORMATS),
-    "voipguard-freeswitch-ip": ("freeswitch", FREESWITCH_FORMATS),
-    "voipguard-fusionpbx": ("fusionpbx", ("syslog", "rsyslog-rfc3339", "crafted")),
-    "voipguard-fusionpbx-mac": ("fusionpbx", ("nginx-access", "crafted")),
-    "voipguard-nginx-404": ("fusionpbx", ("nginx-access", "crafted")),
-    "voipguard-nginx-limit-req": ("fusionpbx", ("nginx-error", "crafted")),
-}
-FILTER_NAMES = tuple(FILTERS)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "filters"))
 
-
-def filter_source(name: str) -> Path:
-    return REPO_ROOT / "roles" / FILTERS[name][0] / "files" / "filter.d" / (name + ".conf")
-
+from filter_samples import (  # noqa: E402  pylint: disable=wrong-import-position
+    FILTER_NAMES, FREESWITCH_FORMATS, SAMPLES_DIR, Sample, filter_source, parse_samples, sample_files, sample_id,
+)
 
 # Where fail2ban's own filter.d lives (Debian, other Linux; FreeBSD).
 FAIL2BAN_FILTER_DIRS = (Path("/etc/fail2ban/filter.d"), Path("/usr/local/etc/fail2ban/filter.d"))
 STOCK_FILTER = "freeswitch.conf"
-
-DOCUMENTATION_NETWORKS = tuple(
-    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)
-
-LABEL_RE = re.compile(r"^# (?:match (?P<addr>\S+)|(?P<nomatch>no-match))(?:\s+--\s.*)?\s*$")
-IPV4_LITERAL_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-
-
-# --- labelled samples ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Sample:
-    path: Path
-    lineno: int
-    text: str
-    expected: Optional[str]  # address that must be banned, None: must not match
-
-    def where(self) -> str:
-        return "%s:%d" % (self.path.relative_to(SAMPLES_DIR), self.lineno)
-
-
-def parse_samples(path: Path) -> List[Sample]:
-    """Read a labelled sample file; raise ValueError on any layout mistake."""
-    samples = []
-    pending = None  # (lineno, expected) of a label waiting for its log line
-    seen = set()
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.startswith("##"):
-            continue
-        if raw.startswith("#"):
-            label = LABEL_RE.match(raw)
-            if not label:
-                raise ValueError("%s:%d: not a label: %r" % (path, lineno, raw))
-            if pending:
-                raise ValueError("%s:%d: label without a log line" % (path, pending[0]))
-            expected = None
-            if label.group("addr"):
-                expected = str(ipaddress.ip_address(label.group("addr")))
-            pending = (lineno, expected)
-            continue
-        if not pending:
-            raise ValueError("%s:%d: log line without a label" % (path, lineno))
-        if raw in seen:
-            raise ValueError("%s:%d: duplicate log line" % (path, lineno))
-        seen.add(raw)
-        samples.append(Sample(path, lineno, raw, pending[1]))
-        pending = None
-    if pending:
-        raise ValueError("%s:%d: label without a log line" % (path, pending[0]))
-    return samples
-
-
-def sample_files() -> List[Path]:
-    return sorted(SAMPLES_DIR.glob("*/*.log"))
-
-
-def sample_id(path: Path) -> str:
-    return "%s/%s" % (path.parent.name, path.stem)
 
 
 # --- dates -------------------------------------------------------------------------------------------
@@ -316,27 +235,6 @@ def check_filter(fail2ban_regex: str, filter_path: Path, sample_path: Path, work
 
 
 # --- tests ---------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name", FILTER_NAMES)
-def test_every_filter_has_samples_for_every_format(name):
-    present = {p.stem for p in (SAMPLES_DIR / name).glob("*.log")}
-    assert set(FILTERS[name][1]) <= present
-    assert filter_source(name).is_file()
-
-
-@pytest.mark.parametrize("sample_path", sample_files(), ids=sample_id)
-def test_samples_are_well_formed(sample_path):
-    samples = parse_samples(sample_path)
-    assert any(s.expected for s in samples), "no must-match line"
-    assert any(s.expected is None for s in samples), "no must-not-match line"
-    for sample in samples:
-        addresses = [ipaddress.ip_address(a) for a in IPV4_LITERAL_RE.findall(sample.text)]
-        if sample.expected:
-            addresses.append(ipaddress.ip_address(sample.expected))
-        for address in addresses:
-            assert any(address in net for net in DOCUMENTATION_NETWORKS), (
-                "%s: %s is not a documentation address" % (sample.where(), address))
-
 
 @pytest.mark.parametrize("sample_path", sample_files(), ids=sample_id)
 def test_filter_on_labelled_samples(sample_path, fail2ban_regex, config_dir, tmp_path):

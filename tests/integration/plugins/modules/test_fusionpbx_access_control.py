@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""fusionpbx_access_control end to end on FusionPBX 5.5's real tables (tests/unit/fusionpbx_pg.py)."""
+"""fusionpbx_access_control end to end on FusionPBX 5.5's real tables (tests/integration/fusionpbx_pg.py)."""
 
 from __future__ import absolute_import, division, print_function
 
