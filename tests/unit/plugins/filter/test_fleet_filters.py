@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet filter plugin exposes the module_utils logic and turns bad input into AnsibleFilterError."""
+"""The fleet filter plugin exposes the plugin_utils logic and turns bad input into AnsibleFilterError."""
 
 from __future__ import absolute_import, division, print_function
 
