@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.voipguard.pbx.plugins.plugin_utils import (
     ban_sync,
     compliance_checks,
-    compliance_report as report,
+    compliance_report as fleet_report,
     unban_report as unban,
     whitelist_drift as whitelists,
 )
@@ -33,15 +33,15 @@ def compliance_evaluate(facts, policy):
 
 
 def compliance_report(results, generated_at=None):
-    return report.build_report(results, generated_at)
+    return fleet_report.build_report(results, generated_at)
 
 
 def compliance_junit(report):
-    return report.junit_xml(report)
+    return fleet_report.junit_xml(report)
 
 
 def compliance_summary(report):
-    return report.summary_lines(report)
+    return fleet_report.summary_lines(report)
 
 
 def ban_union(bans_by_host, jails=None):
