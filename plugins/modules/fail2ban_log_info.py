@@ -91,11 +91,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.voipguard.pbx.plugins.module_utils import config_file
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import ValidationError
-from ansible_collections.voipguard.pbx.plugins.module_utils.fleet import (
-    ban_history,
-    jail_config_files,
-    jail_filters,
-)
+from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_log import ban_history
+from ansible_collections.voipguard.pbx.plugins.module_utils.jail_filters import jail_config_files, jail_filters
 
 
 def read_text(path):

@@ -107,7 +107,7 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.fail2ban_client impo
     Fail2banError,
     client_for_module,
 )
-from ansible_collections.voipguard.pbx.plugins.module_utils.fleet import whitelist_report
+from ansible_collections.voipguard.pbx.plugins.module_utils.whitelist_report import whitelist_report
 
 
 def main():

@@ -14,6 +14,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 from dev_tools import venv_tool
 
@@ -46,3 +47,35 @@ def test_ansible_doc_renders_every_plugin_and_role(plugin_type):
     # Headers: "> MODULE voipguard.pbx.x (path)", "> ROLE: *voipguard.pbx.x* (path)".
     rendered = re.findall(r'^> %s:? \*?([\w.]+)' % plugin_type.upper(), result.stdout, re.M)
     assert (result.returncode, sorted(rendered)) == (0, wanted), result.stdout
+
+
+def readme_content_table():
+    """{kind: names} from the first cells of the README's content table ("| module `voipguard.pbx.x` |",
+    "| filters `voipguard.pbx.a`, `b` |")."""
+    with open(os.path.join(ROOT, 'README.md')) as handle:
+        text = handle.read()
+    table = text[text.index('| content | what it is for |'):]
+    table = table[:table.index('\n\n')]
+    listed = {}
+    for row in table.splitlines()[2:]:
+        cell = row.split('|')[1].strip()
+        kind = cell.split(' ', 1)[0].rstrip('s')
+        names_in_cell = [name.replace('voipguard.pbx.', '', 1) for name in re.findall(r'`([^`]+)`', cell)]
+        listed.setdefault(kind, []).extend(names_in_cell)
+    return dict((kind, sorted(found)) for kind, found in listed.items())
+
+
+def test_readme_content_table_lists_every_module_plugin_role_and_playbook():
+    wanted = dict(CONTENT, playbook=names('playbooks/*.yml'))
+    assert readme_content_table() == wanted
+
+
+def test_every_role_documents_its_policy_entry_point():
+    """The fleet playbooks read the roles' policy through tasks_from: policy, an entry point each role documents
+    (and validates its variables with); every documented entry point has its tasks file."""
+    for role in CONTENT['role']:
+        with open(os.path.join(ROOT, 'roles', role, 'meta', 'argument_specs.yml')) as handle:
+            entry_points = yaml.safe_load(handle)['argument_specs']
+        assert 'policy' in entry_points, role
+        for entry_point in entry_points:
+            assert os.path.isfile(os.path.join(ROOT, 'roles', role, 'tasks', entry_point + '.yml')), (role, entry_point)

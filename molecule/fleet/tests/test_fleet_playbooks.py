@@ -122,10 +122,28 @@ def test_compliance_passes_and_writes_nothing(fleet, tmp_path):
         assert checks["log-auth-failures"] == "passed" and checks["WARNING reaches the log"] == "passed", checks
         # the probe in each host's own format (FreeSWITCH 1.10.6 on pbx1, 1.10.12 and 1.11.2 with the idle-CPU field elsewhere) is matched
         assert checks["filter matches the log format"] == "passed", report["hosts"][name]
+        # The policy is the roles' (their entry point policy), from this scenario's group_vars and their defaults.
+        policy = report["hosts"][name]["policy"]
+        assert [(jail["name"], jail["maxretry"], jail["bantime"]) for jail in policy["jails"]] == [
+            ("voipguard-freeswitch", 4, "2h"), ("voipguard-freeswitch-ip", 1, "1d"), ("sshd", 5, "1h")], policy
+        assert "198.51.100.0/24" in policy["whitelist"] and policy["blocklist"]["sources"] == ["remote", "local"], policy
     assert failed_cases(junit) == [] and junit.get("failures") == "0"
     assert "3 host(s): 3 compliant, 0 drifting" in output
     after = dict((name, config_fingerprint(pbx)) for name, pbx in fleet.items())
     assert after == before
+
+
+def test_compliance_holds_the_hosts_to_the_roles_policy(fleet, tmp_path):
+    # A policy the hosts do not run (freeswitch_maxretry 6; the role wrote 4): every host drifts in that jail alone.
+    rc, output, recap, report, junit = run_compliance(tmp_path, "freeswitch_maxretry=6")
+    assert rc != 0, output
+    assert all(recap[name]["changed"] == 0 for name in PBXS), recap
+    assert report["summary"]["drifted"] == PBXS, report["summary"]
+    for name in PBXS:
+        failed = [check for check in report["hosts"][name]["checks"] if check["status"] == "failed"]
+        assert [check["name"] for check in failed] == ["jail voipguard-freeswitch"], failed
+        assert "maxretry is 4, policy 6" in failed[0]["message"], failed
+    assert failed_cases(junit) == [(name, "jail voipguard-freeswitch") for name in PBXS]
 
 
 def test_whitelist_edited_by_hand_is_reported(fleet, tmp_path):

@@ -43,10 +43,10 @@ def run_playbook(name, *extra_vars, limit=None):
     return result.returncode, result.stdout, recap
 
 
-def run_compliance(tmp_path):
+def run_compliance(tmp_path, *extra_vars):
     """The compliance playbook with its reports in tmp_path: (rc, output, recap, JSON report, JUnit root)."""
     report_dir = tmp_path / "compliance"
-    rc, output, recap = run_playbook("compliance", "voipguard_compliance_report_dir=%s" % report_dir)
+    rc, output, recap = run_playbook("compliance", "voipguard_compliance_report_dir=%s" % report_dir, *extra_vars)
     report = json.loads((report_dir / "compliance.json").read_text())
     junit = ElementTree.parse(str(report_dir / "compliance.junit.xml")).getroot()
     return rc, output, recap, report, junit

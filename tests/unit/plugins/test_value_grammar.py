@@ -18,14 +18,24 @@ import sys
 
 import pytest
 
-from ansible_collections.voipguard.pbx.plugins.module_utils import f2b_validation, fail2ban_config, fleet
+from ansible_collections.voipguard.pbx.plugins.module_utils import f2b_validation, fail2ban_config
 from ansible_collections.voipguard.pbx.plugins.module_utils import fusionpbx_access_control
+from ansible_collections.voipguard.pbx.plugins.plugin_utils import compliance_checks, whitelist_drift
 from ansible_collections.voipguard.pbx.plugins.test import fail2ban as fail2ban_tests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'roles'))
 from role_files import load_role_program  # noqa: E402  (this folder is put on the path just above)
 
 fail2ban_duration = fail2ban_tests.TestModule().tests()['fail2ban_duration']
+
+
+def compliance_bantime_check(value, running_seconds):
+    """The fleet's entry point: the compliance check of a jail whose policy bantime is `value`, running with
+    bantime `running_seconds`."""
+    info = dict(running=True, jail_names=['pbx'], jails=dict(pbx=dict(bantime=running_seconds)))
+    return compliance_checks.check_jail(info, dict(name='pbx', bantime=value))['status']
+
+
 # The trust service runs on the PBX without the collection: it has its own copy, held to the same answers.
 sip_trust = load_role_program('freeswitch', 'voipguard-sip-trust.py', 'voipguard_sip_trust_grammar')
 
@@ -41,7 +51,8 @@ REFUSED = ['1 2 3', 'a week', '   ', ' 10m', '10m ', '10m\n', 'abc', '1h;', '10m
 @pytest.mark.parametrize('value, seconds', sorted(ACCEPTED.items(), key=repr))
 def test_every_entry_point_accepts_a_duration_with_the_same_seconds(value, seconds):
     assert f2b_validation.duration_value_seconds(value) == seconds
-    assert fleet.duration_seconds(value) == seconds
+    assert compliance_bantime_check(value, seconds) == 'passed'
+    assert compliance_bantime_check(value, seconds + 1) == 'failed'
     assert f2b_validation.validate_value('bantime', str(value)) == str(value)
     assert fail2ban_duration(value) is True
 
@@ -50,8 +61,11 @@ def test_every_entry_point_accepts_a_duration_with_the_same_seconds(value, secon
 def test_every_entry_point_refuses_what_fail2ban_cannot_read(value):
     with pytest.raises(ValueError):
         f2b_validation.duration_value_seconds(value)
-    with pytest.raises(ValueError):
-        fleet.duration_seconds(value)
+    if value is None:  # a policy without a bantime: the check has nothing to compare
+        assert compliance_bantime_check(value, 600) == 'passed'
+    else:
+        with pytest.raises(ValueError):
+            compliance_bantime_check(value, 600)
     with pytest.raises(f2b_validation.ValidationError):
         f2b_validation.validate_value('bantime', value)
     assert fail2ban_duration(value) is False
@@ -62,7 +76,7 @@ def test_the_module_also_takes_a_default_or_an_interpolation_which_is_no_duratio
     assert f2b_validation.validate_value('bantime', value) == value
     assert fail2ban_duration(value) is False
     with pytest.raises(ValueError):
-        fleet.duration_seconds(value)
+        f2b_validation.duration_value_seconds(value)
 
 
 # entry -> its canonical form (what fail2ban prints in a jail's ignore list)
@@ -87,8 +101,8 @@ WHITELIST_ENTRIES = {
 def test_every_entry_point_gives_one_canonical_whitelist_entry(entry, canonical):
     assert f2b_validation.normalize_address(entry) == canonical
     assert fail2ban_config.item_identity('ignoreip', entry) == canonical
-    assert fleet.canonical_whitelist_entry(entry) == canonical
-    assert fleet.whitelist_difference([entry], [canonical]) == dict(missing=[], unexpected=[])
+    assert whitelist_drift.canonical_whitelist_entry(entry) == canonical
+    assert whitelist_drift.whitelist_difference([entry], [canonical]) == dict(missing=[], unexpected=[])
     # voipguard-sip-trust maps a prefixed IPv4-mapped network to IPv4 (left as it is: FreeSWITCH ACLs).
     if not canonical[-1].isalpha() and not (entry.startswith('::ffff:') and '/' in entry):
         assert sip_trust.canonical(entry) == canonical

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation import (
     ValidationError,
     duration_to_seconds,
+    duration_value_seconds,
     normalize_address,
     validate_address_entry,
     validate_duration,
@@ -39,6 +40,22 @@ def test_durations_refused_name_key_and_value(text):
         validate_duration(text, 'bantime')
     assert "'bantime'" in str(error.value)
     assert repr(text) in str(error.value)
+
+
+# Whole seconds of a duration, as the compliance checks compare a policy's durations with the running jails'.
+@pytest.mark.parametrize('value, seconds', [
+    (600, 600), ('600', 600), ('10m', 600), ('1h', 3600), ('2h', 7200), ('1d', 86400), ('1d 12h', 129600),
+    ('1.5h', 5400), ('-1', -1), ('30 minutes', 1800), ('1w', 604800), ('1mo', 2629800), ('1y', 31557600),
+    ('45s', 45), ('1h30m', 5400),
+])
+def test_duration_value_seconds(value, seconds):
+    assert duration_value_seconds(value) == seconds
+
+
+@pytest.mark.parametrize('value', ['', 'h', '10 parsecs', 'ten', True, '1h; rm'])
+def test_duration_value_seconds_refuses_garbage(value):
+    with pytest.raises(ValueError):
+        duration_value_seconds(value)
 
 
 @pytest.mark.parametrize('name', ['sshd', 'DEFAULT', 'freeswitch-ip', 'Definition', 'INCLUDES', 'sshd?family=inet6', 'a b'])

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, voipguard.pbx contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""module_utils/compliance.py: a host's facts against the policy, the fleet report, JUnit XML."""
+"""plugin_utils/compliance_checks.py and compliance_report.py: a host's facts against the policy, the fleet report, JUnit XML."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,7 +10,8 @@ __metaclass__ = type
 import copy
 from xml.etree import ElementTree
 
-from ansible_collections.voipguard.pbx.plugins.module_utils import compliance
+from ansible_collections.voipguard.pbx.plugins.plugin_utils import compliance_checks as compliance
+from ansible_collections.voipguard.pbx.plugins.plugin_utils import compliance_report
 
 POLICY = dict(
     whitelist=['127.0.0.1/8', '::1', '198.51.100.0/24'],
@@ -120,15 +121,15 @@ def test_report_summary_junit_for_a_fleet():
         pbx2=drifted(jail_local__changed=True, **{'fail2ban__jails__sshd__ignoreip': ['127.0.0.0/8']}),
         pbx3=None,  # unreachable
     )
-    report = compliance.build_report(results, '2026-01-05T10:00:00+00:00')
+    report = compliance_report.build_report(results, '2026-01-05T10:00:00+00:00')
     assert report['summary'] == dict(hosts=3, compliant=1, drifted=['pbx2', 'pbx3'], failed_checks=2)
-    lines = compliance.summary_lines(report)
+    lines = compliance_report.summary_lines(report)
     assert lines[0] == 'pbx1: compliant (7 checks passed)'
     assert lines[1].startswith('pbx2: DRIFT whitelist: jail sshd missing: 198.51.100.0/24, ::1')
     assert lines[2].startswith('pbx3: DRIFT host reachable')
     assert lines[-1] == '3 host(s): 1 compliant, 2 drifting (pbx2, pbx3)'
 
-    root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
+    root = ElementTree.fromstring(compliance_report.junit_xml(report).split('\n', 1)[1])
     assert root.tag == 'testsuites' and root.get('tests') == '21' and root.get('failures') == '2'
     suites = dict((suite.get('name'), suite) for suite in root.iter('testsuite'))
     assert suites['pbx1'].get('failures') == '0' and suites['pbx1'].get('timestamp') == '2026-01-05T10:00:00+00:00'
@@ -141,8 +142,8 @@ def test_junit_escapes_attacker_controlled_text():
     facts = copy.deepcopy(GOOD)
     facts['freeswitch_log'] = dict(warning_logged=True, warning_reason='', filter_matches=False,
                                    filter_reason='missed [<x@"&]>] from ip 203.0.113.7')
-    report = compliance.build_report(dict(pbx=compliance.evaluate_host(facts, POLICY)))
-    root = ElementTree.fromstring(compliance.junit_xml(report).split('\n', 1)[1])
+    report = compliance_report.build_report(dict(pbx=compliance.evaluate_host(facts, POLICY)))
+    root = ElementTree.fromstring(compliance_report.junit_xml(report).split('\n', 1)[1])
     assert root.find(".//failure").get('message') == 'missed [<x@"&]>] from ip 203.0.113.7'
 
 
