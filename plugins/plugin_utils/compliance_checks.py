@@ -254,7 +254,9 @@ def check_blocklist(info, policy):
 def evaluate_host(facts, policy):
     """{'compliant': bool, 'checks': [...]} for one host. facts None means the host gave no facts."""
     if not facts:
-        checks = [_check(CHECK_REACHABLE, FAILED, 'no facts gathered: the host was unreachable or failed early')]
+        checks = [_check(CHECK_REACHABLE, FAILED,
+                         "no facts gathered: the host was unreachable, or a task failed before the checks (such as"
+                         " an invalid inventory value refused by a role's argument check: see the play's output)")]
         return dict(compliant=False, checks=checks)
     info = facts.get('fail2ban')
     checks = [check_running(info)]
