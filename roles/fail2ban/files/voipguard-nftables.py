@@ -26,23 +26,13 @@ whitelisted sources: its rules skip them; 0 for none). fail2ban's other options 
 """
 
 import json
-import logging
 import re
 import threading
 import time
 
-try:
-    from fail2ban.server.action import ActionBase
-    from fail2ban.server.utils import Utils
-except ImportError:  # the unit tests load this file without fail2ban: what ActionBase.__init__ sets
-    class ActionBase(object):  # pylint: disable=too-few-public-methods
-        def __init__(self, jail, name):
-            self._jail = jail
-            self._name = name
-            self._logSys = logging.getLogger('fail2ban.%s' % self.__class__.__name__)
-
-    class Utils(object):  # pylint: disable=too-few-public-methods
-        DEFAULT_SLEEP_INTERVAL = 0.2
+# fail2ban itself, always: this file runs inside fail2ban-server (the unit tests put stand-ins in sys.modules).
+from fail2ban.server.action import ActionBase
+from fail2ban.server.utils import Utils
 
 PROTOCOLS = ('tcp', 'udp', 'sctp', 'dccp', 'udplite')
 # voipguard-blocklist's chain (priority -10) sets this packet mark bit on whitelisted sources: the jail rules

@@ -23,6 +23,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import fake_fail2ban  # noqa: E402
 from role_files import load_role_program, role_file  # noqa: E402  (this folder is put on the path just above)
 
 blocklist = load_role_program('fail2ban', 'voipguard-blocklist.py', 'voipguard_blocklist')
@@ -346,7 +347,8 @@ def test_an_import_killed_halfway_leaves_the_previous_list_in_force(kernel_confi
     assert netns.elements('voipbl-a4') == ['203.0.113.7']
 
 
-nftables_action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_for_blocklist')
+nftables_action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_for_blocklist',
+                                    fake_fail2ban.modules())
 PACKET_COUNTER = """table inet vg-test-counter {
   chain delivered { type filter hook input priority 100; policy accept;
     ip saddr 192.0.2.10 udp dport 5060 counter

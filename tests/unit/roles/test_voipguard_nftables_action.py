@@ -23,12 +23,13 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import fake_fail2ban  # noqa: E402
 from role_files import load_role_program, role_file  # noqa: E402  (this folder is put on the path just above)
 
 SYSTEM_PYTHON = '/usr/bin/python3'
 DEADLINE = 30
 ACTION_FILE = role_file('fail2ban', 'voipguard-nftables.py')
-action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_action')
+action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_action', fake_fail2ban.modules())
 
 
 # -- the rule builder ---------------------------------------------------------------------------
