@@ -21,21 +21,16 @@ class ActionBase:  # pylint: disable=too-few-public-methods
         self._logSys = logging.getLogger('fail2ban.%s' % self.__class__.__name__)
 
 
-class Utils:  # pylint: disable=too-few-public-methods
-    """fail2ban.server.utils.Utils: the sleep step of fail2ban's waits."""
-    DEFAULT_SLEEP_INTERVAL = 0.2
-
-
-def modules():
-    """sys.modules entries for fail2ban.server.action and fail2ban.server.utils."""
+def modules(version='1.0.2'):
+    """sys.modules entries for a fail2ban of this version: fail2ban.server.action and fail2ban.version."""
     package = types.ModuleType('fail2ban')
     server = types.ModuleType('fail2ban.server')
     action = types.ModuleType('fail2ban.server.action')
     action.ActionBase = ActionBase
-    utils = types.ModuleType('fail2ban.server.utils')
-    utils.Utils = Utils
+    version_module = types.ModuleType('fail2ban.version')
+    version_module.version = version
     package.server = server
+    package.version = version_module
     server.action = action
-    server.utils = utils
     return {'fail2ban': package, 'fail2ban.server': server, 'fail2ban.server.action': action,
-            'fail2ban.server.utils': utils}
+            'fail2ban.version': version_module}
