@@ -32,6 +32,13 @@ ACTION_FILE = role_file('fail2ban', 'voipguard-nftables.py')
 action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_action', fake_fail2ban.modules('1.0.2'))
 
 
+def test_the_action_imports_fail2ban_itself_and_has_no_stand_in():
+    """Without fail2ban the file does not load: no stand-in for a fail2ban that moved ActionBase."""
+    missing = dict((name, None) for name in ('fail2ban', 'fail2ban.server', 'fail2ban.server.action', 'fail2ban.version'))
+    with pytest.raises(ImportError):
+        load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_without_fail2ban', missing)
+
+
 # -- the rule builder ---------------------------------------------------------------------------
 
 def spec(**options):
