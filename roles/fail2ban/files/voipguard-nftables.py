@@ -15,7 +15,9 @@ Why not fail2ban's nftables.conf, which builds the same ruleset:
   fail2ban 0.11-1.1), so an attacker sending 100 REGISTERs a second gets tens more guesses after
   crossing maxretry. With ``immediate = true`` (the default) the address goes into the set the
   moment the filter hands the jail its ticket; the actions thread then records the ban as usual
-  (bans database, ban count, unban when bantime ends) and its own ban() call finds it there.
+  (bans database, ban count, unban when bantime ends) and its own ban() call finds it there. This
+  takes a hook into fail2ban's internals (the adapter ImmediateBans, below), used only on the fail2ban
+  versions it is tested with (IMMEDIATE_FAIL2BAN_VERSIONS); on others bans wait for the actions thread.
 
 The ruleset is nftables.conf's: table ``inet f2b-table``, base chain ``f2b-chain`` (input hook,
 priority -1), per jail a set ``addr-set-<jail>`` (IPv4) and ``addr6-set-<jail>`` (IPv6) with one rule
@@ -26,23 +28,13 @@ whitelisted sources: its rules skip them; 0 for none). fail2ban's other options 
 """
 
 import json
-import logging
 import re
 import threading
 import time
 
-try:
-    from fail2ban.server.action import ActionBase
-    from fail2ban.server.utils import Utils
-except ImportError:  # the unit tests load this file without fail2ban: what ActionBase.__init__ sets
-    class ActionBase(object):  # pylint: disable=too-few-public-methods
-        def __init__(self, jail, name):
-            self._jail = jail
-            self._name = name
-            self._logSys = logging.getLogger('fail2ban.%s' % self.__class__.__name__)
-
-    class Utils(object):  # pylint: disable=too-few-public-methods
-        DEFAULT_SLEEP_INTERVAL = 0.2
+# fail2ban itself, always: this file runs inside fail2ban-server (the unit tests put stand-ins in sys.modules).
+from fail2ban.server.action import ActionBase
+from fail2ban.version import version as FAIL2BAN_VERSION
 
 PROTOCOLS = ('tcp', 'udp', 'sctp', 'dccp', 'udplite')
 # voipguard-blocklist's chain (priority -10) sets this packet mark bit on whitelisted sources: the jail rules
@@ -54,14 +46,6 @@ SERVICE_RE = re.compile(r'^[a-z][a-z0-9-]*$')
 # Tickets older than this (failures read from a log backlog) are left to the actions thread, which
 # skips a ban that already ended; a fresh attack is what an immediate ban is for.
 FRESH_TICKET_SECONDS = 60
-# fail2ban's filters wait for new lines in blocking waits (0.5 s with pyinotify) separated by sleeps
-# that grow by Utils.DEFAULT_SLEEP_INTERVAL (0.2 s, 0.4 s...) until the filter's sleeptime (2 s) is
-# over: a line written during a sleep waits for it to end, up to 0.6 s. With a sleeptime of one
-# blocking wait only one sleep is left per wait, and a 0.05 s step makes it short. Only the waiting
-# changes (fail2ban's own tests shorten these the same way); every loop of fail2ban checks its
-# condition a little more often.
-IMMEDIATE_FILTER_SLEEPTIME = 0.5
-IMMEDIATE_SLEEP_INTERVAL = 0.05
 TRUE_WORDS = ('true', 'yes', 'on', '1')
 FALSE_WORDS = ('false', 'no', 'off', '0')
 FAMILIES = (
@@ -211,6 +195,172 @@ def set_elements(listing):
     return []
 
 
+# -- the immediate-ban adapter ----------------------------------------------------------------
+# The only part of this file that reaches into fail2ban's internals: for one jail at a time (instance
+# attributes of that jail's own Jail, filter and pyinotify notifier objects, never a class or module of
+# fail2ban, nothing another jail uses), and only on the fail2ban versions whose sources it was checked
+# against and that the tests run (IMMEDIATE_FAIL2BAN_VERSIONS: Debian 11 and Ubuntu 22.04 ship 0.11.2,
+# Debian 12 and Ubuntu 24.04 1.0.2, Debian 13 1.1.0). On another version the action logs one warning per
+# fail2ban process and bans through fail2ban's own path: its actions thread, which looks for new tickets
+# every 0.2 s to 0.8 s.
+#
+# What it changes, and remove() puts back when the last action of this file in the jail stops:
+# - the jail's putFailTicket, which the filter calls with the ticket of an address that reached maxretry:
+#   an instance attribute that first hands the ticket to the actions (the address enters the set), then
+#   to the jail's queue as before;
+# - how the jail's filter waits for new lines. fail2ban's filter threads wait in Utils.wait_for(check,
+#   sleeptime), which after a check that found nothing sleeps Utils.DEFAULT_SLEEP_INTERVAL (0.2 s), then
+#   0.4 s, 0.6 s... until the filter's sleeptime (2 s) is over: a line written during a sleep is read when
+#   it ends (pyinotify: sleeps between its 0.5 s blocking waits; polling: between two checks of the files).
+#   That interval is a class attribute of Utils, read by every thread of every jail, so it stays as it
+#   is; instead the jail's own check never reports "nothing yet" to wait_for, which then has no reason to
+#   sleep. pyinotify: the notifier's check_events reports a blocking wait that saw no event as if it had,
+#   and read_events skips the read that follows (pyinotify fails reading an empty queue: EINVAL). Polling:
+#   getModified checks the files every POLL_STEP seconds until one changed or sleeptime is over. The
+#   systemd backend needs nothing: it waits in the journal's own blocking wait, without sleeps.
+IMMEDIATE_FAIL2BAN_VERSIONS = ('0.11.2', '1.0.2', '1.1.0')
+POLL_STEP = 0.05
+# How long start() waits for a pyinotify filter's thread to make its notifier (it does so first thing).
+NOTIFIER_WAIT_SECONDS = 2
+# Versions already warned about: fail2ban executes this file again for every jail it creates, keep the set.
+WARNED_VERSIONS = globals().get('WARNED_VERSIONS', set())
+
+
+def immediate_bans_covered(log):
+    """Whether this fail2ban is one the adapter was checked against; warns once per process if not."""
+    if FAIL2BAN_VERSION in IMMEDIATE_FAIL2BAN_VERSIONS:
+        return True
+    if FAIL2BAN_VERSION not in WARNED_VERSIONS:
+        WARNED_VERSIONS.add(FAIL2BAN_VERSION)
+        log.warning('voipguard-nftables.py: no immediate bans with fail2ban %s (tested with %s): bans wait for '
+                    "fail2ban's actions thread", FAIL2BAN_VERSION, ', '.join(IMMEDIATE_FAIL2BAN_VERSIONS))
+    return False
+
+
+class ImmediateBans(object):
+    """One jail's immediate-ban hook, shared by the actions of this file in that jail (normally one)."""
+
+    def __init__(self, jail, log):
+        self.voipguard_listeners = []
+        self._jail = jail
+        self._log = log
+        self._undo = []
+        self._removed = False
+        self._queue = jail.putFailTicket
+
+    @staticmethod
+    def of(jail):
+        """The hook installed on a jail, found by its attribute (each execution of this file makes new classes)."""
+        hook = vars(jail).get('putFailTicket')
+        return hook if hasattr(hook, 'voipguard_listeners') else None
+
+    @classmethod
+    def attach(cls, jail, action, log):
+        hook = cls.of(jail)
+        if hook is None:
+            if not immediate_bans_covered(log):
+                return None
+            hook = cls(jail, log)
+            hook.install()
+        if action not in hook.voipguard_listeners:
+            hook.voipguard_listeners.append(action)
+        return hook
+
+    @classmethod
+    def detach(cls, jail, action):
+        hook = cls.of(jail)
+        if hook is not None and action in hook.voipguard_listeners:
+            hook.voipguard_listeners.remove(action)
+            if not hook.voipguard_listeners:
+                hook.remove()
+
+    def __call__(self, ticket):
+        """The jail's putFailTicket, called in its filter's thread."""
+        for action in list(self.voipguard_listeners):
+            action.ban_on_ticket(ticket)
+        return self._queue(ticket)
+
+    def install(self):
+        self._override(self._jail, 'putFailTicket', self)
+        log_filter = getattr(self._jail, 'filter', None)
+        kind = type(log_filter).__name__
+        waits = 'waits unchanged'
+        if kind == 'FilterPyinotify':
+            notifier = self._notifier(log_filter)
+            if notifier is not None:
+                self._pyinotify_waits(notifier)
+                waits = 'pyinotify waits without sleeps'
+        elif kind == 'FilterPoll':
+            self._poll_waits(log_filter)
+            waits = 'checks every %s s' % POLL_STEP
+        self._log.info('[%s] immediate bans on (fail2ban %s, %s: %s)', self._jail.name, FAIL2BAN_VERSION, kind, waits)
+
+    def remove(self):
+        """Puts back what install() changed. A running pyinotify filter puts its notifier's methods back itself,
+        when its current wait for lines ends (within 0.5 s, unless the jail is idle): removed from here, the read
+        that follows a wait reported as an event could find pyinotify's own read_events, which fails on the
+        empty queue."""
+        self._removed = True
+        log_filter = getattr(self._jail, 'filter', None)
+        filter_runs = getattr(log_filter, 'is_alive', lambda: False)()
+        for owner, name, value in self._undo:
+            if not (filter_runs and name in ('check_events', 'read_events')):
+                self._restore(owner, name, value)
+        self._log.info('[%s] immediate bans off', self._jail.name)
+
+    def _override(self, owner, name, value):
+        setattr(owner, name, value)
+        self._undo.append((owner, name, value))
+
+    @staticmethod
+    def _restore(owner, name, value):
+        if vars(owner).get(name) is value:
+            delattr(owner, name)
+
+    @staticmethod
+    def _notifier(log_filter):
+        """The filter's pyinotify notifier, which its thread makes as it starts (before the actions start)."""
+        deadline = time.time() + NOTIFIER_WAIT_SECONDS
+        while True:
+            notifier = getattr(log_filter, '_FilterPyinotify__notifier', None)
+            if notifier is not None or not getattr(log_filter, 'active', False) or time.time() > deadline:
+                return notifier
+            time.sleep(0.01)
+
+    def _pyinotify_waits(self, notifier):
+        # pyinotify's own methods (the class's), never those of an earlier hook that the filter has yet to remove.
+        check_events, read_events = type(notifier).check_events.__get__(notifier), type(notifier).read_events.__get__(notifier)
+        timed_out = []
+
+        def check_events_no_sleep(timeout=None):
+            ready = check_events(timeout)
+            if self._removed:  # in the filter's thread, before it reads: put pyinotify's methods back
+                for owner, name, value in self._undo:
+                    if owner is notifier:
+                        self._restore(owner, name, value)
+                return ready
+            timed_out[:] = [] if ready else [True]
+            return ready or True
+
+        def read_events_no_sleep():
+            if not timed_out:
+                read_events()
+
+        self._override(notifier, 'read_events', read_events_no_sleep)  # first: every wait reported is read safely
+        self._override(notifier, 'check_events', check_events_no_sleep)
+
+    def _poll_waits(self, log_filter):
+        get_modified = type(log_filter).getModified.__get__(log_filter)
+
+        def get_modified_no_sleep(modlst):
+            end = time.time() + log_filter.sleeptime
+            while not get_modified(modlst) and log_filter.active and not self._removed and time.time() < end:
+                time.sleep(POLL_STEP)
+            return True
+
+        self._override(log_filter, 'getModified', get_modified_no_sleep)
+
+
 class NftablesSetAction(ActionBase):
     """fail2ban Python action: one nftables set per jail and address family."""
 
@@ -263,31 +413,13 @@ class NftablesSetAction(ActionBase):
     def _add(self, address):
         self._run(self._spec.element_command('add', address_family(address), [address]))
 
-    # -- immediate bans ----------------------------------------------------------------------
+    # -- immediate bans (the adapter above) ----------------------------------------------------
 
-    def _install_immediate(self):
-        """Route the jail's putFailTicket through ban_on_ticket (once per jail, across reloads), and
-        let its filter read new lines as they are written."""
-        jail = self._jail
-        jail.voipguard_nftables_action = self
-        log_filter = getattr(jail, 'filter', None)
-        if log_filter is not None and getattr(log_filter, 'sleeptime', 0) > IMMEDIATE_FILTER_SLEEPTIME:
-            log_filter.sleeptime = IMMEDIATE_FILTER_SLEEPTIME
-        Utils.DEFAULT_SLEEP_INTERVAL = min(Utils.DEFAULT_SLEEP_INTERVAL, IMMEDIATE_SLEEP_INTERVAL)
-        if 'putFailTicket' not in vars(jail):
-            queue_ticket = jail.putFailTicket
-
-            def put_fail_ticket(ticket):
-                action = getattr(jail, 'voipguard_nftables_action', None)
-                if action is not None:
-                    action.ban_on_ticket(ticket)
-                return queue_ticket(ticket)
-
-            jail.putFailTicket = put_fail_ticket
-
-    def _uninstall_immediate(self):
-        if getattr(self._jail, 'voipguard_nftables_action', None) is self:
-            self._jail.voipguard_nftables_action = None
+    def _immediate(self, wanted):
+        if wanted:
+            ImmediateBans.attach(self._jail, self, self._logSys)
+        else:
+            ImmediateBans.detach(self._jail, self)
 
     def ban_on_ticket(self, ticket):
         """Called in the filter's thread: never raise, the ticket must still reach the jail."""
@@ -313,11 +445,11 @@ class NftablesSetAction(ActionBase):
     def start(self):
         self._setup(self._spec)
         self._started = True
-        self._install_immediate()
+        self._immediate(self._spec.immediate)
 
     def stop(self):
         self._started = False
-        self._uninstall_immediate()
+        self._immediate(False)
         self._teardown(self._spec)
 
     def flush(self):
@@ -350,10 +482,7 @@ class NftablesSetAction(ActionBase):
                 if addresses:
                     self._run(new_spec.element_command('add', family, sorted(addresses)))
         self._spec = new_spec
-        if self._started:
-            self._install_immediate()
-        else:
-            self._uninstall_immediate()
+        self._immediate(self._started and new_spec.immediate)
 
 
 Action = NftablesSetAction

@@ -20,6 +20,7 @@ import sys
 
 import pytest
 
+import fake_fail2ban
 from role_files import load_role_program, role_file
 
 blocklist = load_role_program('fail2ban', 'voipguard-blocklist.py', 'voipguard_blocklist')
@@ -252,7 +253,8 @@ def test_an_import_killed_halfway_leaves_the_previous_list_in_force(kernel_confi
     assert netns.elements('voipbl-a4') == ['203.0.113.7']
 
 
-nftables_action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_for_blocklist')
+nftables_action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_for_blocklist',
+                                    fake_fail2ban.modules())
 PACKET_COUNTER = """table inet vg-test-counter {
   chain delivered { type filter hook input priority 100; policy accept;
     ip saddr 192.0.2.10 udp dport 5060 counter

@@ -17,14 +17,17 @@ import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_fail2ban
+from role_files import load_role_program
 
-from role_files import load_role_program, role_file  # noqa: E402  (this folder is put on the path just above)
+action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_action', fake_fail2ban.modules('1.0.2'))
 
-SYSTEM_PYTHON = '/usr/bin/python3'
-DEADLINE = 30
-ACTION_FILE = role_file('fail2ban', 'voipguard-nftables.py')
-action = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_action')
+
+def test_the_action_imports_fail2ban_itself_and_has_no_stand_in():
+    """Without fail2ban the file does not load: no stand-in for a fail2ban that moved ActionBase."""
+    missing = dict((name, None) for name in ('fail2ban', 'fail2ban.server', 'fail2ban.server.action', 'fail2ban.version'))
+    with pytest.raises(ImportError):
+        load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_without_fail2ban', missing)
 
 
 # -- the rule builder ---------------------------------------------------------------------------
@@ -143,12 +146,17 @@ class FakeTicket:
         return self.time
 
 
+class Filter:  # pylint: disable=too-few-public-methods
+    sleeptime = 2
+    active = True
+
+
 class FakeJail:
     name = 'pbx'
 
-    def __init__(self):
+    def __init__(self, log_filter=None):
         self.queued = []
-        self.filter = type('Filter', (), {'sleeptime': 2})()
+        self.filter = log_filter or Filter()
 
     def putFailTicket(self, ticket):  # pylint: disable=invalid-name
         self.queued.append(ticket.getID())
@@ -173,6 +181,7 @@ def test_a_ticket_reaches_the_set_before_the_jail_queue(recorded):
     jail.putFailTicket(FakeTicket('192.0.2.1'))
     assert element_adds(recorded) == [], 'nothing is banned before the action starts'
     ban_action.start()
+    assert 'putFailTicket' in vars(jail)
     jail.putFailTicket(FakeTicket('192.0.2.2'))
     # A restored ban, or failures read from an old log backlog, go through the actions thread: it
     # skips a ban whose bantime already ended, which then must not be in the set either.
@@ -180,9 +189,7 @@ def test_a_ticket_reaches_the_set_before_the_jail_queue(recorded):
     jail.putFailTicket(FakeTicket('192.0.2.4', age=action.FRESH_TICKET_SECONDS + 1))
     assert element_adds(recorded) == ['add element inet f2b-table addr-set-pbx { 192.0.2.2 }']
     assert jail.queued == ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'], 'every ticket still reaches the jail'
-    # The filter reads new lines without sleeping between its blocking waits for them.
-    assert jail.filter.sleeptime == action.IMMEDIATE_FILTER_SLEEPTIME
-    assert action.Utils.DEFAULT_SLEEP_INTERVAL == action.IMMEDIATE_SLEEP_INTERVAL
+    assert vars(jail.filter) == {}, 'a filter of another kind than pyinotify and polling is left as it is'
 
 
 def test_a_ticket_older_than_the_bantime_is_left_to_the_actions_thread(recorded):
@@ -206,12 +213,32 @@ def test_reloads_keep_one_hook_and_stop_removes_it(recorded):
     jail.putFailTicket(FakeTicket('192.0.2.4'))
     assert len(element_adds(recorded)) == 1
     first.reload(immediate='false')
+    assert 'putFailTicket' not in vars(jail), 'immediate = false removes the hook'
     jail.putFailTicket(FakeTicket('192.0.2.5'))
     assert len(element_adds(recorded)) == 1, 'immediate = false leaves bans to the actions thread'
+    first.reload(immediate='true')
+    assert 'putFailTicket' in vars(jail)
     first.stop()
+    assert 'putFailTicket' not in vars(jail), 'stop gives the jail its own putFailTicket back'
     jail.putFailTicket(FakeTicket('192.0.2.6'))
     assert len(element_adds(recorded)) == 1
     assert jail.queued == ['192.0.2.4', '192.0.2.5', '192.0.2.6']
+
+
+def test_two_actions_in_a_jail_share_one_hook_and_the_last_one_out_removes_it(recorded):
+    jail = FakeJail()
+    multiport = action.Action(jail, 'voipguard-nftables', port='5060')
+    allports = action.Action(jail, 'voipguard-nftables-all', type='allports')
+    multiport.start()
+    allports.start()
+    hook = jail.putFailTicket
+    jail.putFailTicket(FakeTicket('192.0.2.10'))
+    assert element_adds(recorded) == ['add element inet f2b-table addr-set-pbx { 192.0.2.10 }'] * 2
+    multiport.stop()
+    assert jail.putFailTicket is hook
+    allports.stop()
+    assert 'putFailTicket' not in vars(jail)
+    assert jail.queued == ['192.0.2.10']
 
 
 def test_a_failing_immediate_ban_still_queues_the_ticket(recorded, monkeypatch):
@@ -222,3 +249,125 @@ def test_a_failing_immediate_ban_still_queues_the_ticket(recorded, monkeypatch):
     monkeypatch.setattr(ban_action, '_logSys', type('Log', (), {'error': lambda *args: None})(), raising=False)
     jail.putFailTicket(FakeTicket('192.0.2.7'))
     assert jail.queued == ['192.0.2.7']
+
+
+# The filter kinds whose waits the adapter shortens, with fail2ban's class names and what fail2ban's
+# filter threads call: FilterPoll.getModified(modlst), and the pyinotify notifier's check_events(timeout)
+# and read_events() (which fails on an empty queue, as pyinotify's does).
+
+class FilterPoll(Filter):
+    def __init__(self):
+        self.changes = []
+
+    def getModified(self, modlst):  # pylint: disable=invalid-name
+        if self.changes:
+            modlst.append(self.changes.pop(0))
+        return modlst
+
+
+class Notifier:
+    def __init__(self):
+        self.events = []
+
+    def check_events(self, timeout=None):
+        time.sleep(min(timeout or 500, 50) / 1000.0)
+        return bool(self.events)
+
+    def read_events(self):
+        if not self.events:
+            raise OSError(22, 'Invalid argument')
+        self.events = []
+
+
+class FilterPyinotify(Filter):
+    def __init__(self):
+        self._FilterPyinotify__notifier = Notifier()  # pylint: disable=invalid-name
+
+
+def test_a_polling_filter_checks_often_without_sleeps_while_hooked(recorded):
+    log_filter = FilterPoll()
+    jail = FakeJail(log_filter)
+    log_filter.sleeptime = 0.3
+    ban_action = action.Action(jail, 'voipguard-nftables')
+    ban_action.start()
+    assert set(vars(log_filter)) == {'changes', 'sleeptime', 'getModified'}
+    started = time.time()
+    modlst = []
+    assert log_filter.getModified(modlst) is True and modlst == [], 'a wait without changes ends at sleeptime'
+    assert 0.3 <= time.time() - started < 2
+    log_filter.changes.append('/var/log/pbx.log')
+    assert log_filter.getModified(modlst) is True and modlst == ['/var/log/pbx.log']
+    ban_action.stop()
+    assert set(vars(log_filter)) == {'changes', 'sleeptime'} and log_filter.sleeptime == 0.3
+    assert log_filter.getModified([]) == []
+
+
+def test_a_pyinotify_filter_never_reports_an_empty_wait_to_fail2ban_while_hooked(recorded):
+    log_filter = FilterPyinotify()
+    notifier = log_filter._FilterPyinotify__notifier  # pylint: disable=protected-access
+    jail = FakeJail(log_filter)
+    ban_action = action.Action(jail, 'voipguard-nftables')
+    ban_action.start()
+    assert set(vars(notifier)) == {'events', 'check_events', 'read_events'}
+    assert notifier.check_events(timeout=10) is True, 'an empty wait counts as an event: no sleep follows'
+    notifier.read_events()  # and reading nothing is skipped
+    notifier.events.append('IN_MODIFY')
+    assert notifier.check_events(timeout=10) is True
+    notifier.read_events()
+    assert notifier.events == []
+    ban_action.stop()
+    assert set(vars(notifier)) == {'events'} and set(vars(log_filter)) == {'_FilterPyinotify__notifier'}
+    assert notifier.check_events(timeout=10) is False
+
+
+def test_a_running_pyinotify_filter_puts_its_notifier_back_itself_and_a_new_hook_never_wraps_the_old(recorded):
+    log_filter = FilterPyinotify()
+    log_filter.is_alive = lambda: True  # the filter's thread runs
+    notifier = log_filter._FilterPyinotify__notifier  # pylint: disable=protected-access
+    jail = FakeJail(log_filter)
+    ban_action = action.Action(jail, 'voipguard-nftables')
+    ban_action.start()
+    assert notifier.check_events(timeout=10) is True, 'a wait reported as an event...'
+    ban_action.stop()
+    assert 'putFailTicket' not in vars(jail)
+    assert set(vars(notifier)) == {'events', 'check_events', 'read_events'}, 'the filter thread may be between the two'
+    notifier.read_events()  # ...is followed by a read, which must still be skipped
+    assert notifier.check_events(timeout=10) is False, 'the next wait is fail2ban\'s own again'
+    assert set(vars(notifier)) == {'events'}
+
+    ban_action.start()
+    assert notifier.check_events(timeout=10) is True
+    notifier.read_events()
+    ban_action.reload(immediate='false')
+    ban_action.reload(immediate='true')  # before the filter's next wait put the notifier back
+    assert notifier.check_events(timeout=10) is True
+    notifier.read_events()
+    notifier.events.append('IN_MODIFY')
+    assert notifier.check_events(timeout=10) is True
+    notifier.read_events()
+    assert notifier.events == [], 'a real event is read'
+    ban_action.stop()
+    assert notifier.check_events(timeout=10) is False and set(vars(notifier)) == {'events'}
+
+
+def test_an_uncovered_fail2ban_gets_no_hook_and_one_warning(recorded, caplog):
+    other = load_role_program('fail2ban', 'voipguard-nftables.py', 'voipguard_nftables_other',
+                              fake_fail2ban.modules('1.0.3'))
+    jails = [FakeJail(FilterPoll()), FakeJail(FilterPyinotify())]
+    actions = [other.Action(jail, 'voipguard-nftables') for jail in jails]
+    for ban_action in actions:
+        ban_action.start()
+        ban_action.reload(immediate='true')
+    for jail in jails:
+        assert 'putFailTicket' not in vars(jail)
+        jail.putFailTicket(FakeTicket('192.0.2.11'))
+    assert set(vars(jails[0].filter)) == {'changes'}
+    assert set(vars(jails[1].filter._FilterPyinotify__notifier)) == {'events'}  # pylint: disable=protected-access
+    assert element_adds(recorded) == [], 'bans wait for the actions thread'
+    actions[0].ban({'ip': '192.0.2.11'})
+    assert element_adds(recorded) == ['add element inet f2b-table addr-set-pbx { 192.0.2.11 }']
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == 'WARNING']
+    assert warnings == ["voipguard-nftables.py: no immediate bans with fail2ban 1.0.3 (tested with 0.11.2, 1.0.2, "
+                        "1.1.0): bans wait for fail2ban's actions thread"]
+    for ban_action in actions:
+        ban_action.stop()
