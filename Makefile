@@ -33,7 +33,7 @@ export VOIPGUARD_SOURCES
 # Debian package:command pairs each step needs on the host (installed as root on Debian).
 HOST_PACKAGES_BASE := git:git python3-venv:true ca-certificates:true
 # make unit needs nothing beyond the venv; make integration runs the host's fail2ban, nft, PostgreSQL.
-HOST_PACKAGES_INTEGRATION := fail2ban:fail2ban-regex python3-nftables:nft sip-tester:sipp postgresql:pg_ctlcluster postgresql-client:psql
+HOST_PACKAGES_INTEGRATION := fail2ban:fail2ban-regex python3-pyinotify:true python3-nftables:nft sip-tester:sipp postgresql:pg_ctlcluster postgresql-client:psql
 HOST_PACKAGES_SANITY := shellcheck:shellcheck
 HOST_PACKAGES_IMAGES := debootstrap:debootstrap
 HOST_PACKAGES_DOCKER := docker.io:docker
