@@ -53,10 +53,12 @@ from ansible_collections.voipguard.pbx.plugins.module_utils.f2b_validation impor
 NEWLINE_LIST_KEYS = frozenset(['action', 'logpath', 'failregex', 'ignoreregex'])
 DEFAULT_LIST_KEYS = ('ignoreip',)
 LIST_MODES = ('exact', 'add', 'remove')
-# Keys that choose a jail's actions. fail2ban builds a jail's actions when the jail starts: a plain
-# reload that brings an action the jail did not have drops all of them, so such a change needs
+# Keys that choose a jail's actions or their parameters. fail2ban builds a jail's actions when the jail
+# starts: a plain reload that brings an action the jail did not have drops all of them, and a command
+# action's rule (pf.conf, iptables*.conf write port, protocol and chain in actionstart) is not rebuilt by a
+# plain reload (it runs only actionreload, which they lack). Such a change needs
 # "fail2ban-client reload --restart". action_* are the action templates jail.conf defines (action_, action_mw...).
-ACTION_KEYS = frozenset(['action', 'banaction', 'banaction_allports'])
+ACTION_KEYS = frozenset(['action', 'banaction', 'banaction_allports', 'port', 'protocol', 'chain'])
 ACTION_DIR = 'action.d'
 
 _LINE_RE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z')

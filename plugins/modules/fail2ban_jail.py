@@ -223,8 +223,10 @@ actions_changed:
     - Whether the change touches what a jail's actions are or do, so that fail2ban must restart the jails instead
       of a plain reload (fail2ban builds a jail's actions when the jail starts; a plain reload that brings an action
       the jail did not have drops all of them).
-    - True when the file changed and a changed key chooses actions (C(action), C(action_*), C(banaction),
-      C(banaction_allports)), or the file is in C(action.d/). A change of the file's attributes alone is not one.
+    - True when the file changed and a changed key chooses actions or their parameters (C(action), C(action_*),
+      C(banaction), C(banaction_allports), C(port), C(protocol), C(chain); command actions such as C(pf) write
+      these in their start command, which a plain reload does not run again), or the file is in C(action.d/).
+      A change of the file's attributes alone is not one.
     - The handlers of the voipguard.pbx.fail2ban role reload with C(--restart) for it.
   returned: always
   type: bool

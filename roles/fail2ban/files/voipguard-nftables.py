@@ -215,7 +215,8 @@ def set_elements(listing):
 #   That interval is a class attribute of Utils, read by every thread of every jail, so it stays as it
 #   is; instead the jail's own check never reports "nothing yet" to wait_for, which then has no reason to
 #   sleep. pyinotify: the notifier's check_events reports a blocking wait that saw no event as if it had,
-#   and read_events skips the read that follows (pyinotify fails reading an empty queue: EINVAL). Polling:
+#   and read_events skips the read that follows (on an empty queue pyinotify's read blocks until the next
+#   event, then fails with EINVAL). Polling:
 #   getModified checks the files every POLL_STEP seconds until one changed or sleeptime is over. The
 #   systemd backend needs nothing: it waits in the journal's own blocking wait, without sleeps.
 IMMEDIATE_FAIL2BAN_VERSIONS = ('0.11.2', '1.0.2', '1.1.0')
@@ -298,8 +299,8 @@ class ImmediateBans(object):
     def remove(self):
         """Puts back what install() changed. A running pyinotify filter puts its notifier's methods back itself,
         when its current wait for lines ends (within 0.5 s, unless the jail is idle): removed from here, the read
-        that follows a wait reported as an event could find pyinotify's own read_events, which fails on the
-        empty queue."""
+        that follows a wait reported as an event could find pyinotify's own read_events, which on the empty
+        queue blocks until the next event and then fails (EINVAL)."""
         self._removed = True
         log_filter = getattr(self._jail, 'filter', None)
         filter_runs = getattr(log_filter, 'is_alive', lambda: False)()

@@ -233,6 +233,11 @@ def test_remove_empty_file_removes_a_symbolic_link_not_its_target(run, tmp_path)
     ({'action': '%(action_mw)s'}, True),
     ({'action_': '%(banaction)s[port="5060"]'}, True),
     ({'Action': 'iptables-allports'}, True),
+    # parameters of the jail's actions, which command actions (pf, iptables) write when they start
+    ({'port': '5060,5061'}, True),
+    ({'protocol': 'tcp'}, True),
+    ({'chain': 'INPUT'}, True),
+    ({'findtime': '20m', 'ignoreip': ['192.0.2.1']}, False),
 ])
 def test_actions_changed_says_whether_a_jail_s_actions_change(run, jail_local, settings_, expected):
     args = dict(path=str(jail_local), name='freeswitch', settings=settings_, **NO_FAIL2BAN)
