@@ -67,6 +67,12 @@ def run_module(module, args, check_mode=False, diff=False, tmpdir=None):
     return ModuleOutcome(outcome.value.failed, outcome.value.result)
 
 
+def check_mode_result(module, args, tmpdir=None):
+    """run_module in check mode: what the module returned, with `failed` set either way."""
+    outcome = run_module(module, args, check_mode=True, tmpdir=tmpdir)
+    return dict(outcome.result, failed=outcome.failed)
+
+
 def fake_commands(monkeypatch, run_command, bin_path=lambda name: '/usr/bin/' + name):
     """Answer AnsibleModule.run_command(argv) with run_command(argv), and get_bin_path(name) with bin_path(name)."""
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda module, argv, **kwargs: run_command(argv))

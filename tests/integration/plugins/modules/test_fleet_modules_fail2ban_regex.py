@@ -13,35 +13,16 @@ import shutil
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.voipguard.pbx.plugins.modules import freeswitch_log_check
+
+from module_harness import check_mode_result
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 
 
-class Done(Exception):
-    pass
-
-
 @pytest.fixture
-def run(monkeypatch, tmp_path):
-    def finish(failed):
-        def _finish(self, **kwargs):  # pylint: disable=unused-argument
-            kwargs.setdefault('changed', False)
-            kwargs['failed'] = failed
-            raise Done(kwargs)
-        return _finish
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
-
-    def _run(module, args):
-        with patch_module_args(dict(args, _ansible_check_mode=True, _ansible_tmpdir=str(tmp_path))):
-            with pytest.raises(Done) as outcome:
-                module.main()
-        return outcome.value.args[0]
-    return _run
+def run(tmp_path):
+    return lambda module, args: check_mode_result(module, args, tmpdir=tmp_path)
 
 
 def freeswitch_tree(tmp_path, log_lines):

@@ -12,33 +12,14 @@ import os
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.voipguard.pbx.plugins.modules import fail2ban_log_info
 
-
-class Done(Exception):
-    pass
+from module_harness import check_mode_result
 
 
 @pytest.fixture
-def run(monkeypatch, tmp_path):
-    def finish(failed):
-        def _finish(self, **kwargs):  # pylint: disable=unused-argument
-            kwargs.setdefault('changed', False)
-            kwargs['failed'] = failed
-            raise Done(kwargs)
-        return _finish
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
-
-    def _run(module, args):
-        with patch_module_args(dict(args, _ansible_check_mode=True, _ansible_tmpdir=str(tmp_path))):
-            with pytest.raises(Done) as outcome:
-                module.main()
-        return outcome.value.args[0]
-    return _run
+def run(tmp_path):
+    return lambda module, args: check_mode_result(module, args, tmpdir=tmp_path)
 
 
 FAIL2BAN_LOG = """\
